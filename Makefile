@@ -1,0 +1,155 @@
+# webserver-operator Makefile: the Operator SDK (go/v4) layout's targets, with every tool
+# built from pinned sources into a cache outside the checkout, so clones share it.
+
+# VERSION is the operator (and bundle) version.
+VERSION ?= 0.1.0
+IMAGE_TAG_BASE ?= 127.0.0.1:5000/webserver-operator
+IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+# Expensive tools live in TOOLS_CACHE keyed by version; bin/ links to them.
+TOOLS_CACHE ?= $(HOME)/.cache/webserver-operator
+LOCALBIN ?= $(CURDIR)/bin
+GOBIN_CACHE = $(TOOLS_CACHE)/bin
+
+## Tool versions (pinned).
+CONTROLLER_TOOLS_VERSION ?= v0.20.0
+KUSTOMIZE_VERSION ?= v5.7.1
+GOLANGCI_LINT_VERSION ?= v2.6.0
+GINKGO_VERSION ?= $(shell go list -m -f '{{.Version}}' github.com/onsi/ginkgo/v2)
+# Kubernetes binaries for envtest (and the local cluster) come from hack/tools/k8s/go.mod.
+K8S_VERSION ?= $(shell awk '$$1 == "k8s.io/kubernetes" {print substr($$2, 2); exit}' hack/tools/k8s/go.mod)
+K8S_CACHE = $(TOOLS_CACHE)/k8s/v$(K8S_VERSION)
+ENVTEST_ASSETS = $(LOCALBIN)/k8s/$(K8S_VERSION)
+
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+KUSTOMIZE ?= $(LOCALBIN)/kustomize
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+GINKGO ?= $(LOCALBIN)/ginkgo
+
+LDFLAGS = -s -w -X github.com/webserver-operator/webserver-operator/internal/version.Version=$(VERSION)
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRD and RBAC manifests.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	$(GOLANGCI_LINT) run
+
+.PHONY: test
+test: manifests generate fmt vet envtest-assets ginkgo ## Run unit and envtest (real kube-apiserver + etcd) tests.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(GINKGO) -r --randomize-all --fail-on-pending --fail-on-empty \
+		--skip-package=test/e2e --cover --coverprofile=cover.out --output-dir=$(LOCALBIN) ./api/... ./internal/...
+
+.PHONY: verify
+verify: manifests generate fmt ## Regenerate everything and fail when the tree changes.
+	go mod tidy
+	@if [ -n "$$(git status --porcelain)" ]; then \
+		echo "Generated files or go.mod are out of date; run 'make manifests generate fmt' and 'go mod tidy':"; \
+		git status --porcelain; git --no-pager diff --stat; exit 1; \
+	fi
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager binary.
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager .
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the operator from this machine against the current kubeconfig.
+	go run -ldflags "$(LDFLAGS)" . --metrics-bind-address=0 --health-probe-bind-address=:8081
+
+.PHONY: docker-build
+docker-build: ## Build the operator image with a container engine (CONTAINER_TOOL, default docker).
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the operator image.
+	$(CONTAINER_TOOL) push $(IMG)
+
+CONTAINER_TOOL ?= docker
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | kubectl apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs (ignore-not-found=true to ignore missing ones).
+	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the operator (image IMG) into the cluster of the current kubeconfig.
+	mkdir -p $(LOCALBIN)/deploy && cp -r config $(LOCALBIN)/deploy/
+	cd $(LOCALBIN)/deploy/config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build $(LOCALBIN)/deploy/config/default | kubectl apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the operator (ignore-not-found=true to ignore missing ones).
+	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ Tools
+
+# go-install-tool builds package $(2) at version $(3) into the shared cache once and links
+# it as $(1).
+define go-install-tool
+@[ -x "$(GOBIN_CACHE)/$(notdir $(1))-$(3)" ] || { \
+	echo "Building $(2)@$(3)"; \
+	tmp=$$(mktemp -d); \
+	GOBIN=$$tmp go install $(2)@$(3); \
+	mkdir -p $(GOBIN_CACHE); mv $$tmp/$$(ls $$tmp) $(GOBIN_CACHE)/$(notdir $(1))-$(3); rm -rf $$tmp; \
+}
+@mkdir -p $(LOCALBIN); ln -sf $(GOBIN_CACHE)/$(notdir $(1))-$(3) $(1)
+endef
+
+.PHONY: controller-gen
+controller-gen: ## Build controller-gen.
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: kustomize
+kustomize: ## Build kustomize.
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: ## Build golangci-lint.
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+.PHONY: ginkgo
+ginkgo: ## Build the ginkgo CLI at the version go.mod pins.
+	$(call go-install-tool,$(GINKGO),github.com/onsi/ginkgo/v2/ginkgo,$(GINKGO_VERSION))
+
+.PHONY: envtest-assets
+envtest-assets: ## Build etcd and kube-apiserver for envtest from source (cached; cold ~15 min).
+	hack/build-k8s.sh $(K8S_CACHE) etcd kube-apiserver
+	@mkdir -p $(LOCALBIN)/k8s; ln -sfn $(K8S_CACHE) $(ENVTEST_ASSETS)

@@ -1,0 +1,84 @@
+package v1alpha1
+
+import "k8s.io/utils/ptr"
+
+// DesiredReplicas is the pod count the spec asks for: zero while idle.
+func (ws *WebServer) DesiredReplicas() int32 {
+	if ws.Spec.Idle {
+		return 0
+	}
+	return ptr.Deref(ws.Spec.Replicas, 1)
+}
+
+// ImageOrDefault is the nginx image to run, falling back to the operator's default.
+func (ws *WebServer) ImageOrDefault(defaultImage string) string {
+	if ws.Spec.Image != "" {
+		return ws.Spec.Image
+	}
+	return defaultImage
+}
+
+// ReferencedConfigMaps lists the user's ConfigMaps (same namespace) this WebServer reads.
+func (ws *WebServer) ReferencedConfigMaps() []string {
+	var names []string
+	if ws.Spec.Config != nil && ws.Spec.Config.ConfigMapRef != nil {
+		names = append(names, ws.Spec.Config.ConfigMapRef.Name)
+	}
+	if ws.Spec.Content != nil && (len(names) == 0 || names[0] != ws.Spec.Content.ConfigMapName) {
+		names = append(names, ws.Spec.Content.ConfigMapName)
+	}
+	return names
+}
+
+// ConfigMapKey is the key of the referenced server config, with its default applied.
+func (r *ConfigMapKeyReference) ConfigMapKey() string {
+	if r.Key == "" {
+		return "server.conf"
+	}
+	return r.Key
+}
+
+// UnsupportedFields names the spec fields this operator version accepts but does not
+// act on yet, so status can say so instead of ignoring them silently.
+func (ws *WebServer) UnsupportedFields() []string {
+	var fields []string
+	s := ws.Spec
+	if s.TLS != nil {
+		fields = append(fields, "tls")
+	}
+	if s.Ingress != nil {
+		fields = append(fields, "ingress")
+	}
+	if s.Auth != nil {
+		fields = append(fields, "auth")
+	}
+	if s.Autoscaling != nil {
+		fields = append(fields, "autoscaling")
+	}
+	if s.Disruption != nil {
+		fields = append(fields, "disruption")
+	}
+	if s.Upgrade.Strategy == UpgradeStrategyCanary || s.Upgrade.Canary != nil {
+		fields = append(fields, "upgrade.canary")
+	}
+	if s.Monitoring != nil && s.Monitoring.Enabled {
+		fields = append(fields, "monitoring")
+	}
+	return fields
+}
+
+// HTTPPort is the container port nginx serves HTTP on.
+func (ws *WebServer) HTTPPort() int32 {
+	if ws.Spec.Port == 0 {
+		return 8080
+	}
+	return ws.Spec.Port
+}
+
+// ServicePort is the port the Service exposes.
+func (ws *WebServer) ServicePort() int32 {
+	if ws.Spec.Service.Port == 0 {
+		return 80
+	}
+	return ws.Spec.Service.Port
+}

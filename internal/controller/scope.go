@@ -1,0 +1,43 @@
+package controller
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+// scope is what the phases of one reconcile share: the WebServer, its status as read,
+// and what each phase observed or decided.
+type scope struct {
+	ws             *webserverv1alpha1.WebServer
+	originalStatus *webserverv1alpha1.WebServerStatus
+
+	// image is the nginx image to run.
+	image string
+	// config is the outcome of resolving and rendering the nginx config.
+	config configResult
+	// deployment is the Deployment as observed, then as applied; nil while absent.
+	deployment *appsv1.Deployment
+	// templateChanged is true when this reconcile moved the pods to a new template.
+	templateChanged bool
+}
+
+// configResult is the config the pods should use and whether it is the one the spec asks for.
+type configResult struct {
+	valid   bool
+	reason  string
+	message string
+	// configMapName and hash identify the rendered config ConfigMap to mount.
+	configMapName string
+	hash          string
+	// contentHash identifies the content ConfigMap's data ("" without content).
+	contentHash string
+}
+
+func newScope(ws *webserverv1alpha1.WebServer, defaultImage string) *scope {
+	return &scope{
+		ws:             ws,
+		originalStatus: ws.Status.DeepCopy(),
+		image:          ws.ImageOrDefault(defaultImage),
+	}
+}

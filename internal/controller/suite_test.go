@@ -1,0 +1,140 @@
+package controller
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+// These suites run the reconciler in a manager against a real kube-apiserver and etcd
+// (envtest; KUBEBUILDER_ASSETS points at binaries built from Kubernetes source). No
+// controller-manager runs there, so tests play the Deployment controller by writing
+// Deployment status, and garbage collection is checked through owner references.
+
+const (
+	testDefaultImage = "registry.example/nginx:1.26"
+	timeout          = 20 * time.Second
+	interval         = 100 * time.Millisecond
+)
+
+var (
+	testEnv    *envtest.Environment
+	k8sClient  client.Client
+	reconciler *WebServerReconciler
+	writes     = &writeCounter{}
+	cancel     context.CancelFunc
+)
+
+func TestController(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Controller Suite")
+}
+
+var _ = BeforeSuite(func() {
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	var ctx context.Context
+	ctx, cancel = context.WithCancel(context.Background())
+
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(webserverv1alpha1.AddToScheme(scheme))
+
+	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+
+	// The manager's requests pass through a counter, so tests can prove a resync writes nothing.
+	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg.QPS = -1
+	mgrCfg.Wrap(writes.wrap)
+	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
+		Scheme:  scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache:   CacheOptions(),
+	})
+	Expect(err).NotTo(HaveOccurred())
+	reconciler = &WebServerReconciler{
+		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
+		Recorder:                mgr.GetEventRecorder("webserver-operator"),
+		DefaultImage:            testDefaultImage,
+		OperatorVersion:         "test-version",
+		MaxConcurrentReconciles: 2,
+	}
+	Expect(reconciler.SetupWithManager(ctx, mgr)).To(Succeed())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	cancel()
+	Expect(testEnv.Stop()).To(Succeed())
+})
+
+// writeCounter counts the mutating requests the manager sends, per namespace.
+type writeCounter struct {
+	mu     sync.Mutex
+	counts map[string][]string
+}
+
+func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			w.record(req)
+		}
+		return rt.RoundTrip(req)
+	})
+}
+
+func (w *writeCounter) record(req *http.Request) {
+	parts := strings.Split(req.URL.Path, "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "namespaces" {
+			w.mu.Lock()
+			if w.counts == nil {
+				w.counts = map[string][]string{}
+			}
+			w.counts[parts[i+1]] = append(w.counts[parts[i+1]], req.Method+" "+req.URL.Path)
+			w.mu.Unlock()
+			return
+		}
+	}
+}
+
+// in returns the writes recorded so far in a namespace.
+func (w *writeCounter) in(namespace string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.counts[namespace]...)
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -1,0 +1,126 @@
+// Package controller holds the WebServer reconciler, split by concern: wiring and the
+// Reconcile skeleton here, phases, status, upgrade and delete in their own files.
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+// FieldOwner is the one server-side apply field manager of every child.
+const FieldOwner = "webserver-operator"
+
+// WebServerReconciler turns WebServers into running nginx fleets.
+type WebServerReconciler struct {
+	client.Client
+	// APIReader reads the user's ConfigMaps from the API server: the cache holds only
+	// their metadata, so the operator does not keep every ConfigMap of the cluster.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	// DefaultImage is the nginx image for WebServers that name none (RELATED_IMAGE_NGINX).
+	DefaultImage string
+	// OperatorVersion is written to status.reconciledBy.
+	OperatorVersion string
+	// MaxConcurrentReconciles is the number of WebServers reconciled in parallel.
+	MaxConcurrentReconciles int
+}
+
+// +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;serviceaccounts;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one WebServer's children to the state its spec asks for and
+// records what it observes in status, written once at the end.
+func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	ws := &webserverv1alpha1.WebServer{}
+	if err := r.Get(ctx, req.NamespacedName, ws); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	if ws.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(ws, webserverv1alpha1.Finalizer) {
+		patch := client.MergeFromWithOptions(ws.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		controllerutil.AddFinalizer(ws, webserverv1alpha1.Finalizer)
+		if err := r.Patch(ctx, ws, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+
+	s := newScope(ws, r.DefaultImage)
+	if !ws.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, s)
+	}
+
+	defer func() {
+		if err := r.patchStatus(ctx, s); err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, err})
+		}
+	}()
+	return r.reconcileNormal(ctx, s)
+}
+
+// reconcileNormal runs the phases in order; each one sees what the previous observed.
+func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ctrl.Result, error) {
+	phases := []func(context.Context, *scope) (ctrl.Result, error){
+		r.observeDeployment,
+		r.reconcileConfig,
+		r.reconcileServiceAccount,
+		r.reconcileDeployment,
+		r.reconcileService,
+		r.reconcileUpgrade,
+	}
+	result := ctrl.Result{}
+	for _, phase := range phases {
+		phaseResult, err := phase(ctx, s)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		result = lowestRequeue(result, phaseResult)
+	}
+	return result, nil
+}
+
+func lowestRequeue(a, b ctrl.Result) ctrl.Result {
+	if a.RequeueAfter == 0 || (b.RequeueAfter != 0 && b.RequeueAfter < a.RequeueAfter) {
+		return b
+	}
+	return a
+}
+
+// SetupWithManager registers the controller: WebServers, the children it owns, and the
+// user's ConfigMaps it reads (metadata only, mapped back through a field index).
+func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &webserverv1alpha1.WebServer{}, configMapRefIndex,
+		func(obj client.Object) []string {
+			return obj.(*webserverv1alpha1.WebServer).ReferencedConfigMaps()
+		}); err != nil {
+		return fmt.Errorf("indexing WebServers by referenced ConfigMap: %w", err)
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		// Status and finalizer writes do not change the generation: they cost no pass.
+		For(&webserverv1alpha1.WebServer{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ServiceAccount{}).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing), builder.OnlyMetadata).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		Named("webserver").
+		Complete(r)
+}

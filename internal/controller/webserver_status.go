@@ -1,0 +1,204 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/metrics"
+	"github.com/webserver-operator/webserver-operator/internal/resources"
+)
+
+// patchStatus recomputes status from what this reconcile observed and writes it in one
+// patch, only when it changed.
+func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope) error {
+	r.computeStatus(s)
+	recordMetrics(s.ws)
+	if equality.Semantic.DeepEqual(*s.originalStatus, s.ws.Status) {
+		return nil
+	}
+	original := s.ws.DeepCopy()
+	original.Status = *s.originalStatus
+	if err := r.Status().Patch(ctx, s.ws, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("patching status: %w", err)
+	}
+	return nil
+}
+
+func (r *WebServerReconciler) computeStatus(s *scope) {
+	ws := s.ws
+	st := &ws.Status
+	rollout := observeRollout(s.deployment, s.templateChanged)
+	reason := progressReason(s.originalStatus, s.deployment, rollout)
+
+	st.ObservedGeneration = ws.Generation
+	st.ReconciledBy = r.OperatorVersion
+	st.TargetImage = s.image
+	if s.config.hash != "" {
+		st.ConfigHash = s.config.hash
+	}
+	st.Selector = labels.SelectorFromSet(resources.SelectorLabels(ws)).String()
+	st.URL = resources.ServiceURL(ws)
+	st.Replicas, st.ReadyReplicas, st.UpdatedReplicas = 0, 0, 0
+	if dep := s.deployment; dep != nil {
+		st.Replicas = dep.Status.Replicas
+		st.ReadyReplicas = dep.Status.ReadyReplicas
+		st.UpdatedReplicas = dep.Status.UpdatedReplicas
+		if rollout == rolloutComplete {
+			st.CurrentImage = containerImage(dep)
+			st.LastGoodImage = st.CurrentImage
+			st.LastGoodConfigHash = configHashOf(mountedConfigMap(dep))
+		}
+	}
+
+	setConfigValidCondition(ws, s.config)
+	setAvailableCondition(ws, s.deployment)
+	setProgressingCondition(ws, rollout, reason, s.config)
+	setDegradedCondition(ws, s.deployment, rollout)
+	setUpgradeableCondition(ws)
+}
+
+// progressReason names what a running rollout does: the first rollout creates, one that
+// changes image, config or restarts pods upgrades, anything else scales.
+func progressReason(previous *webserverv1alpha1.WebServerStatus, dep *appsv1.Deployment, rollout rolloutState) string {
+	switch {
+	case rollout == rolloutStalled:
+		return webserverv1alpha1.ReasonProgressDeadlineExceeded
+	case rollout == rolloutComplete:
+		return webserverv1alpha1.ReasonRolloutComplete
+	case dep == nil || previous.LastGoodImage == "":
+		return webserverv1alpha1.ReasonCreating
+	case containerImage(dep) != previous.LastGoodImage,
+		configHashOf(mountedConfigMap(dep)) != previous.LastGoodConfigHash,
+		dep.Status.UpdatedReplicas < dep.Status.Replicas:
+		return webserverv1alpha1.ReasonUpgrading
+	default:
+		return webserverv1alpha1.ReasonScaling
+	}
+}
+
+func setCondition(ws *webserverv1alpha1.WebServer, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&ws.Status.Conditions, metav1.Condition{
+		Type:               condType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: ws.Generation,
+	})
+}
+
+func setConfigValidCondition(ws *webserverv1alpha1.WebServer, config configResult) {
+	status := metav1.ConditionFalse
+	if config.valid {
+		status = metav1.ConditionTrue
+	}
+	setCondition(ws, webserverv1alpha1.ConditionConfigValid, status, config.reason, config.message)
+}
+
+// setAvailableCondition: available while any pod serves. Fields this version accepts but
+// does not act on yet are named here, where users look first.
+func setAvailableCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment) {
+	suffix := ""
+	if unsupported := ws.UnsupportedFields(); len(unsupported) > 0 {
+		suffix = "; not supported yet by this operator version, so ignored: spec." + strings.Join(unsupported, ", spec.")
+	}
+	switch {
+	case dep == nil:
+		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonCreating,
+			"the Deployment does not exist yet"+suffix)
+	case dep.Status.AvailableReplicas > 0:
+		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionTrue, webserverv1alpha1.ReasonMinimumReplicasAvailable,
+			fmt.Sprintf("%d of %d pods available", dep.Status.AvailableReplicas, replicasOf(dep))+suffix)
+	case ws.Spec.Idle:
+		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonIdle,
+			"scaled to zero by spec.idle; set it to false to serve again"+suffix)
+	default:
+		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonNoReplicasAvailable,
+			fmt.Sprintf("0 of %d pods available", replicasOf(dep))+suffix)
+	}
+}
+
+func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutState, reason string, config configResult) {
+	switch rollout {
+	case rolloutAbsent:
+		message := "creating the Deployment"
+		if config.configMapName == "" {
+			message = "waiting for a usable config: " + config.message
+		}
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, message)
+	case rolloutComplete:
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, reason,
+			fmt.Sprintf("every pod runs %s with config %s", ws.Status.CurrentImage, ws.Status.LastGoodConfigHash))
+	case rolloutStalled:
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, reason,
+			fmt.Sprintf("the rollout of %s made no progress within %ds", ws.Status.TargetImage, deadlineOf(ws)))
+	default:
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason,
+			fmt.Sprintf("rolling out %s with config %s: %d of %d pods updated, %d ready",
+				ws.Status.TargetImage, ws.Status.ConfigHash, ws.Status.UpdatedReplicas, ws.DesiredReplicas(), ws.Status.ReadyReplicas))
+	}
+}
+
+func setDegradedCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment, rollout rolloutState) {
+	if rollout == rolloutStalled {
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded,
+			fmt.Sprintf("new pods of %s did not become ready within %ds; the pods of %s keep serving. "+
+				"Automatic rollback is not supported yet by this operator version: fix or revert spec.image or spec.config",
+				ws.Status.TargetImage, deadlineOf(ws), ws.Status.LastGoodImage))
+		return
+	}
+	if dep != nil {
+		for _, c := range dep.Status.Conditions {
+			if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
+				setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonReplicaFailure, c.Message)
+				return
+			}
+		}
+		if rollout == rolloutComplete && dep.Status.ReadyReplicas < replicasOf(dep) {
+			setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonReplicasUnavailable,
+				fmt.Sprintf("%d of %d pods ready", dep.Status.ReadyReplicas, replicasOf(dep)))
+			return
+		}
+	}
+	setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionFalse, webserverv1alpha1.ReasonAsExpected, "")
+}
+
+// setUpgradeableCondition asks OLM to hold operator upgrades while pods move.
+func setUpgradeableCondition(ws *webserverv1alpha1.WebServer) {
+	if meta.IsStatusConditionTrue(ws.Status.Conditions, webserverv1alpha1.ConditionProgressing) {
+		setCondition(ws, webserverv1alpha1.ConditionUpgradeable, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutInProgress,
+			"a rollout is in progress; upgrade the operator after it completes")
+		return
+	}
+	setCondition(ws, webserverv1alpha1.ConditionUpgradeable, metav1.ConditionTrue, webserverv1alpha1.ReasonAsExpected, "")
+}
+
+func deadlineOf(ws *webserverv1alpha1.WebServer) int32 {
+	if d := ws.Spec.Upgrade.ProgressDeadlineSeconds; d != nil {
+		return *d
+	}
+	return 600
+}
+
+func recordMetrics(ws *webserverv1alpha1.WebServer) {
+	metrics.DesiredReplicas.WithLabelValues(ws.Namespace, ws.Name).Set(float64(ws.DesiredReplicas()))
+	metrics.ReadyReplicas.WithLabelValues(ws.Namespace, ws.Name).Set(float64(ws.Status.ReadyReplicas))
+	for _, c := range ws.Status.Conditions {
+		for _, status := range []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown} {
+			value := 0.0
+			if c.Status == status {
+				value = 1
+			}
+			metrics.ConditionStatus.WithLabelValues(ws.Namespace, ws.Name, c.Type, string(status)).Set(value)
+		}
+	}
+}

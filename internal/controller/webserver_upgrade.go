@@ -1,0 +1,147 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/metrics"
+	"github.com/webserver-operator/webserver-operator/internal/resources"
+)
+
+// rolloutState is where the Deployment's rollout stands.
+type rolloutState string
+
+const (
+	rolloutAbsent      rolloutState = "Absent"
+	rolloutProgressing rolloutState = "Progressing"
+	rolloutComplete    rolloutState = "Complete"
+	rolloutStalled     rolloutState = "Stalled"
+)
+
+// observeRollout reads the rollout state from the Deployment as the Deployment
+// controller reports it; a template changed in this very reconcile has not started yet.
+func observeRollout(dep *appsv1.Deployment, templateChanged bool) rolloutState {
+	if dep == nil {
+		return rolloutAbsent
+	}
+	for _, c := range dep.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
+			return rolloutStalled
+		}
+	}
+	want := replicasOf(dep)
+	st := dep.Status
+	if templateChanged || dep.Generation > st.ObservedGeneration ||
+		st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas || st.AvailableReplicas < st.UpdatedReplicas {
+		return rolloutProgressing
+	}
+	return rolloutComplete
+}
+
+// reconcileUpgrade follows the rollout: it reports its end (events, metrics) and, once
+// the pods settled, deletes config ConfigMaps that neither they nor a rollback need.
+func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (ctrl.Result, error) {
+	ws := s.ws
+	state := observeRollout(s.deployment, s.templateChanged)
+	previous := meta.FindStatusCondition(s.originalStatus.Conditions, webserverv1alpha1.ConditionProgressing)
+	wasUpgrading := previous != nil && previous.Reason == webserverv1alpha1.ReasonUpgrading
+
+	switch state {
+	case rolloutComplete:
+		if wasUpgrading {
+			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCompleted).Inc()
+			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "UpgradeCompleted", "Upgrade",
+				"Every pod runs %s", templateInputs(s.deployment))
+		}
+		return ctrl.Result{}, r.collectOldConfigMaps(ctx, s)
+	case rolloutStalled:
+		if previous == nil || previous.Reason != webserverv1alpha1.ReasonProgressDeadlineExceeded {
+			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeFailed).Inc()
+			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeWarning, "UpgradeFailed", "Upgrade",
+				"Rollout of %s exceeded its progress deadline", templateInputs(s.deployment))
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// collectOldConfigMaps deletes this WebServer's config ConfigMaps except the mounted one
+// and the last good one (the rollback target).
+func (r *WebServerReconciler) collectOldConfigMaps(ctx context.Context, s *scope) error {
+	keep := map[string]bool{mountedConfigMap(s.deployment): true}
+	if h := s.originalStatus.LastGoodConfigHash; h != "" {
+		keep[resources.ConfigMapName(s.ws, h)] = true
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
+	if err := r.List(ctx, list, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
+		return fmt.Errorf("listing config ConfigMaps: %w", err)
+	}
+	for i := range list.Items {
+		cm := &list.Items[i]
+		if keep[cm.Name] || !metav1.IsControlledBy(cm, s.ws) {
+			continue
+		}
+		logf.FromContext(ctx).Info("Deleting unused config ConfigMap", "name", cm.Name)
+		if err := r.Delete(ctx, cm, client.Preconditions{UID: &cm.UID}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting ConfigMap %s: %w", cm.Name, err)
+		}
+	}
+	return nil
+}
+
+// templateInputs summarises what a pod template runs: image and config.
+func templateInputs(dep *appsv1.Deployment) string {
+	summary := fmt.Sprintf("image %s, config %s", containerImage(dep), configHashOf(mountedConfigMap(dep)))
+	if h := dep.Spec.Template.Annotations[resources.AnnotationContentHash]; h != "" {
+		summary += ", content " + h
+	}
+	if at := dep.Spec.Template.Annotations[resources.AnnotationRestartedAt]; at != "" {
+		summary += ", restarted at " + at
+	}
+	return summary
+}
+
+func replicasOf(dep *appsv1.Deployment) int32 {
+	if dep.Spec.Replicas == nil {
+		return 1
+	}
+	return *dep.Spec.Replicas
+}
+
+func containerImage(dep *appsv1.Deployment) string {
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		if c.Name == resources.ContainerName {
+			return c.Image
+		}
+	}
+	return ""
+}
+
+// mountedConfigMap is the config ConfigMap the Deployment's pods mount.
+func mountedConfigMap(dep *appsv1.Deployment) string {
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		if v.Name == resources.ConfigVolume && v.ConfigMap != nil {
+			return v.ConfigMap.Name
+		}
+	}
+	return ""
+}
+
+// configHashOf is the hash part of a config ConfigMap name (<name>-config-<hash>).
+func configHashOf(configMapName string) string {
+	if i := strings.LastIndex(configMapName, "-config-"); i >= 0 {
+		return configMapName[i+len("-config-"):]
+	}
+	return configMapName
+}

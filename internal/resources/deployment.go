@@ -1,0 +1,168 @@
+package resources
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"k8s.io/utils/ptr"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+// Names and annotations of the nginx pod.
+const (
+	ContainerName     = "nginx"
+	HTTPPortName      = "http"
+	StatusPortName    = "status"
+	ConfigVolume      = "config"
+	contentVolume     = "html"
+	tmpVolume         = "tmp"
+	tmpVolumeSize     = "64Mi"
+	preStopSleepSecs  = 5
+	defaultMaxSurge   = 1
+	defaultDeadline   = 600
+	revisionsToRetain = 5
+
+	// AnnotationRestartedAt carries spec.restartedAt into the pod template: a new
+	// value rolls every pod.
+	AnnotationRestartedAt = "webserver.dev/restarted-at"
+	// AnnotationContentHash carries the hash of the content ConfigMap into the pod
+	// template, so new content rolls the pods instead of appearing pod by pod.
+	AnnotationContentHash = "webserver.dev/content-hash"
+)
+
+// WorkloadInputs are what the Deployment depends on besides the spec: resolved by the
+// reconciler from the cluster, so the builder itself stays pure.
+type WorkloadInputs struct {
+	Image           string
+	ConfigMapName   string
+	ContentHash     string
+	ReplicasManaged bool // false when something else (an HPA) owns spec.replicas
+}
+
+// Deployment is the nginx Deployment of ws.
+func Deployment(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *appsv1ac.DeploymentApplyConfiguration {
+	upgrade := ws.Spec.Upgrade
+	strategy := appsv1ac.DeploymentStrategy().
+		WithType("RollingUpdate").
+		WithRollingUpdate(appsv1ac.RollingUpdateDeployment().
+			WithMaxSurge(ptr.Deref(upgrade.MaxSurge, intstr.FromInt32(defaultMaxSurge))).
+			WithMaxUnavailable(ptr.Deref(upgrade.MaxUnavailable, intstr.FromInt32(0))))
+
+	spec := appsv1ac.DeploymentSpec().
+		WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(ws))).
+		WithStrategy(strategy).
+		WithProgressDeadlineSeconds(ptr.Deref(upgrade.ProgressDeadlineSeconds, defaultDeadline)).
+		WithRevisionHistoryLimit(revisionsToRetain).
+		WithTemplate(podTemplate(ws, in))
+	if in.ReplicasManaged {
+		spec.WithReplicas(ws.DesiredReplicas())
+	}
+
+	return appsv1ac.Deployment(ws.Name, ws.Namespace).
+		WithLabels(WorkloadLabels(ws, in.Image)).
+		WithOwnerReferences(OwnerReference(ws)).
+		WithSpec(spec)
+}
+
+func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.PodTemplateSpecApplyConfiguration {
+	annotations := map[string]string{}
+	var extra webserverv1alpha1.PodTemplateSpec
+	if ws.Spec.PodTemplate != nil {
+		extra = *ws.Spec.PodTemplate
+	}
+	for k, v := range extra.Annotations {
+		annotations[k] = v
+	}
+	if ws.Spec.RestartedAt != "" {
+		annotations[AnnotationRestartedAt] = ws.Spec.RestartedAt
+	}
+	if in.ContentHash != "" {
+		annotations[AnnotationContentHash] = in.ContentHash
+	}
+
+	pod := corev1ac.PodSpec().
+		WithServiceAccountName(ws.Name).
+		WithAutomountServiceAccountToken(false).
+		WithEnableServiceLinks(false).
+		WithSecurityContext(PodSecurityContext()).
+		WithTerminationGracePeriodSeconds(30).
+		WithContainers(nginxContainer(ws, in, extra.Env)).
+		WithVolumes(volumes(ws, in)...)
+	if len(extra.NodeSelector) > 0 {
+		pod.WithNodeSelector(extra.NodeSelector)
+	}
+	for i := range extra.Tolerations {
+		pod.WithTolerations(toleration(extra.Tolerations[i]))
+	}
+	if extra.Affinity != nil {
+		pod.WithAffinity(affinity(extra.Affinity))
+	}
+	for i := range extra.TopologySpreadConstraints {
+		pod.WithTopologySpreadConstraints(topologySpread(extra.TopologySpreadConstraints[i]))
+	}
+
+	template := corev1ac.PodTemplateSpec().
+		WithLabels(WorkloadLabels(ws, in.Image)).
+		WithSpec(pod)
+	if len(annotations) > 0 {
+		template.WithAnnotations(annotations)
+	}
+	return template
+}
+
+func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []corev1.EnvVar) *corev1ac.ContainerApplyConfiguration {
+	resources := ContainerResources(ws)
+	health := func() *corev1ac.ProbeApplyConfiguration {
+		return corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().
+			WithPath(HealthPath).
+			WithPort(intstr.FromString(StatusPortName)))
+	}
+	container := corev1ac.Container().
+		WithName(ContainerName).
+		WithImage(in.Image).
+		WithCommand("nginx").
+		WithArgs("-e", "stderr", "-c", ConfigFile).
+		WithPorts(
+			corev1ac.ContainerPort().WithName(HTTPPortName).WithContainerPort(ws.HTTPPort()).WithProtocol(corev1.ProtocolTCP),
+			corev1ac.ContainerPort().WithName(StatusPortName).WithContainerPort(webserverv1alpha1.StatusPort).WithProtocol(corev1.ProtocolTCP),
+		).
+		WithResources(corev1ac.ResourceRequirements().
+			WithRequests(resources.Requests).
+			WithLimits(resources.Limits)).
+		WithReadinessProbe(health().WithPeriodSeconds(5).WithFailureThreshold(2)).
+		WithLivenessProbe(health().WithPeriodSeconds(10).WithFailureThreshold(3)).
+		// Keep serving while endpoints drop this pod, so no request reaches a closed socket.
+		WithLifecycle(corev1ac.Lifecycle().
+			WithPreStop(corev1ac.LifecycleHandler().WithSleep(corev1ac.SleepAction().WithSeconds(preStopSleepSecs)))).
+		WithSecurityContext(ContainerSecurityContext()).
+		WithVolumeMounts(
+			corev1ac.VolumeMount().WithName(ConfigVolume).WithMountPath(ConfigDir).WithReadOnly(true),
+			corev1ac.VolumeMount().WithName(contentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
+			corev1ac.VolumeMount().WithName(tmpVolume).WithMountPath(TmpDir),
+		)
+	for i := range env {
+		container.WithEnv(envVar(env[i]))
+	}
+	return container
+}
+
+func volumes(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.VolumeApplyConfiguration {
+	config := corev1ac.Volume().WithName(ConfigVolume).WithConfigMap(
+		corev1ac.ConfigMapVolumeSource().WithName(in.ConfigMapName).
+			WithItems(corev1ac.KeyToPath().WithKey(NginxConfKey).WithPath(NginxConfKey)))
+
+	content := corev1ac.Volume().WithName(contentVolume)
+	if ws.Spec.Content != nil {
+		content.WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(ws.Spec.Content.ConfigMapName))
+	} else {
+		content.WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(in.ConfigMapName).
+			WithItems(corev1ac.KeyToPath().WithKey(DefaultIndexKey).WithPath(DefaultIndexKey)))
+	}
+
+	tmp := corev1ac.Volume().WithName(tmpVolume).WithEmptyDir(corev1ac.EmptyDirVolumeSource().
+		WithSizeLimit(resourceMustParse(tmpVolumeSize)))
+	return []*corev1ac.VolumeApplyConfiguration{config, content, tmp}
+}

@@ -1,0 +1,55 @@
+package resources
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+// Service is the Service in front of the nginx pods of ws.
+func Service(ws *webserverv1alpha1.WebServer) *corev1ac.ServiceApplyConfiguration {
+	serviceType := ws.Spec.Service.Type
+	if serviceType == "" {
+		serviceType = corev1.ServiceTypeClusterIP
+	}
+	port := corev1ac.ServicePort().
+		WithName(HTTPPortName).
+		WithProtocol(corev1.ProtocolTCP).
+		WithPort(ws.ServicePort()).
+		WithTargetPort(intstr.FromString(HTTPPortName))
+	if ws.Spec.Service.NodePort != 0 && serviceType != corev1.ServiceTypeClusterIP {
+		port.WithNodePort(ws.Spec.Service.NodePort)
+	}
+	svc := corev1ac.Service(ws.Name, ws.Namespace).
+		WithLabels(Labels(ws)).
+		WithOwnerReferences(OwnerReference(ws)).
+		WithSpec(corev1ac.ServiceSpec().
+			WithType(serviceType).
+			WithSelector(SelectorLabels(ws)).
+			WithPorts(port))
+	if len(ws.Spec.Service.Annotations) > 0 {
+		svc.WithAnnotations(ws.Spec.Service.Annotations)
+	}
+	return svc
+}
+
+// ServiceURL is where the web server answers inside the cluster.
+func ServiceURL(ws *webserverv1alpha1.WebServer) string {
+	url := fmt.Sprintf("http://%s.%s.svc", ws.Name, ws.Namespace)
+	if port := ws.ServicePort(); port != 80 {
+		url += fmt.Sprintf(":%d", port)
+	}
+	return url
+}
+
+// ServiceAccount is the pods' identity; they never talk to the API, so no token is mounted.
+func ServiceAccount(ws *webserverv1alpha1.WebServer) *corev1ac.ServiceAccountApplyConfiguration {
+	return corev1ac.ServiceAccount(ws.Name, ws.Namespace).
+		WithLabels(Labels(ws)).
+		WithOwnerReferences(OwnerReference(ws)).
+		WithAutomountServiceAccountToken(false)
+}

@@ -1,0 +1,113 @@
+// Command webserver-operator runs the WebServer controller manager.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"log/slog"
+	"os"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/controller"
+	"github.com/webserver-operator/webserver-operator/internal/version"
+)
+
+// fallbackNginxImage is used when RELATED_IMAGE_NGINX is unset (e.g. make run).
+const fallbackNginxImage = "nginx:1.27"
+
+func main() {
+	var (
+		metricsAddr             string
+		probeAddr               string
+		secureMetrics           bool
+		enableHTTP2             bool
+		leaderElect             bool
+		maxConcurrentReconciles int
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "Address of the metrics endpoint (HTTPS with authn/authz unless --metrics-secure=false); 0 disables it.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, to authenticated and authorized clients only.")
+	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so only one replica reconciles.")
+	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "WebServers reconciled in parallel.")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	setupLog := ctrl.Log.WithName("setup")
+
+	// The Go soft memory limit follows the container's memory limit (GOMEMLIMIT, when
+	// set, wins), so the garbage collector works harder before the kernel OOM-kills us.
+	if limit, err := memlimit.SetGoMemLimitWithOpts(
+		memlimit.WithRatio(0.9),
+		memlimit.WithProvider(memlimit.FromCgroup),
+		memlimit.WithLogger(slog.New(slog.DiscardHandler)),
+	); err == nil && limit > 0 {
+		setupLog.Info("Set Go memory limit from the container limit", "bytes", limit)
+	}
+
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(webserverv1alpha1.AddToScheme(scheme))
+
+	disableHTTP2 := func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }
+	metricsOptions := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics}
+	if !enableHTTP2 {
+		metricsOptions.TLSOpts = []func(*tls.Config){disableHTTP2}
+	}
+	if secureMetrics {
+		metricsOptions.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	cfg := ctrl.GetConfigOrDie()
+	// No client-side throttling: the API server's priority and fairness is the limit.
+	cfg.QPS = -1
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsOptions,
+		HealthProbeBindAddress: probeAddr,
+		LeaderElection:         leaderElect,
+		LeaderElectionID:       "webserver-operator.webserver.dev",
+		Cache:                  controller.CacheOptions(),
+	})
+	if err != nil {
+		setupLog.Error(err, "Unable to create manager")
+		os.Exit(1)
+	}
+
+	defaultImage := os.Getenv("RELATED_IMAGE_NGINX")
+	if defaultImage == "" {
+		defaultImage = fallbackNginxImage
+	}
+	ctx := ctrl.SetupSignalHandler()
+	reconciler := &controller.WebServerReconciler{
+		Client:                  mgr.GetClient(),
+		APIReader:               mgr.GetAPIReader(),
+		Recorder:                mgr.GetEventRecorder("webserver-operator"),
+		DefaultImage:            defaultImage,
+		OperatorVersion:         version.Version,
+		MaxConcurrentReconciles: maxConcurrentReconciles,
+	}
+	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
+		setupLog.Error(err, "Unable to set up controller", "controller", "WebServer")
+		os.Exit(1)
+	}
+	utilruntime.Must(mgr.AddHealthzCheck("healthz", healthz.Ping))
+	utilruntime.Must(mgr.AddReadyzCheck("readyz", healthz.Ping))
+
+	setupLog.Info("Starting manager", "version", version.Version, "defaultImage", defaultImage)
+	if err := mgr.Start(ctx); err != nil {
+		setupLog.Error(err, "Manager exited with an error")
+		os.Exit(1)
+	}
+}
