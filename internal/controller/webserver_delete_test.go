@@ -1,0 +1,63 @@
+package controller
+
+import (
+	"context"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+// seriesOf counts the operator's metric series that belong to one WebServer.
+func seriesOf(namespace, name string) int {
+	families, err := ctrlmetrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	count := 0
+	for _, family := range families {
+		for _, m := range family.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] == namespace && labels["name"] == name {
+				count++
+			}
+		}
+	}
+	return count
+}
+
+var _ = Describe("WebServer deletion", func() {
+	It("runs the finalizer: metric series dropped, event recorded, children left to garbage collection", func() {
+		ctx := context.Background()
+		namespace := newNamespace(ctx)
+		createWebServer(ctx, namespace, "gone", nil)
+		rollOut(ctx, namespace, "gone")
+		eventuallyCondition(ctx, namespace, "gone", webserverv1alpha1.ConditionAvailable, metav1.ConditionTrue, webserverv1alpha1.ReasonMinimumReplicasAvailable)
+		Expect(seriesOf(namespace, "gone")).To(BeNumerically(">", 0))
+		ws := getWebServer(ctx, namespace, "gone")
+
+		Expect(k8sClient.Delete(ctx, ws)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, &webserverv1alpha1.WebServer{}))
+		}).WithTimeout(timeout).Should(BeTrue())
+		Expect(seriesOf(namespace, "gone")).To(BeZero())
+		Eventually(func() []string { return eventReasons(ctx, namespace, "gone") }).WithTimeout(timeout).Should(ContainElement("Deleted"))
+
+		// envtest runs no garbage collector: every child must carry the owner reference it relies on.
+		for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ServiceAccount{}} {
+			Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, obj)).To(Succeed())
+			Expect(obj.GetOwnerReferences()).To(ContainElement(And(
+				HaveField("UID", ws.UID), HaveField("Controller", HaveValue(BeTrue())), HaveField("BlockOwnerDeletion", HaveValue(BeTrue())),
+			)))
+		}
+	})
+})
