@@ -64,7 +64,7 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 	s := newScope(ws, r.DefaultImage)
 	if !ws.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, s)
+		return ctrl.Result{}, r.reconcileDelete(ctx, s)
 	}
 
 	defer func() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -17,10 +16,10 @@ import (
 // reconcileDelete tears a WebServer down in order: its children go by garbage
 // collection (owner references); what the operator keeps outside the cluster, its
 // metric series, goes here, and only then the finalizer.
-func (r *WebServerReconciler) reconcileDelete(ctx context.Context, s *scope) (ctrl.Result, error) {
+func (r *WebServerReconciler) reconcileDelete(ctx context.Context, s *scope) error {
 	ws := s.ws
 	if !controllerutil.ContainsFinalizer(ws, webserverv1alpha1.Finalizer) {
-		return ctrl.Result{}, nil
+		return nil
 	}
 	logf.FromContext(ctx).Info("Tearing down WebServer")
 	metrics.ForgetWebServer(ws.Namespace, ws.Name)
@@ -30,7 +29,7 @@ func (r *WebServerReconciler) reconcileDelete(ctx context.Context, s *scope) (ct
 	patch := client.MergeFromWithOptions(ws.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(ws, webserverv1alpha1.Finalizer)
 	if err := r.Patch(ctx, ws, patch); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("removing finalizer: %w", err))
+		return client.IgnoreNotFound(fmt.Errorf("removing finalizer: %w", err))
 	}
-	return ctrl.Result{}, nil
+	return nil
 }
