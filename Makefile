@@ -29,6 +29,7 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 GINKGO ?= $(LOCALBIN)/ginkgo
 
+LOCAL_BIN_MANAGER = $(LOCALBIN)/manager
 LDFLAGS = -s -w -X github.com/webserver-operator/webserver-operator/internal/version.Version=$(VERSION)
 
 .PHONY: all
@@ -79,7 +80,7 @@ verify: manifests generate fmt ## Regenerate everything and fail when the tree c
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager binary.
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager .
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(LOCAL_BIN_MANAGER) .
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the operator from this machine against the current kubeconfig.
@@ -110,14 +111,72 @@ uninstall: manifests kustomize ## Remove the CRDs (ignore-not-found=true to igno
 	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy the operator (image IMG) into the cluster of the current kubeconfig.
-	mkdir -p $(LOCALBIN)/deploy && cp -r config $(LOCALBIN)/deploy/
+deploy: manifests kustomize ## Deploy the operator (image IMG; NGINX_IMG sets its default nginx) into the current kubeconfig's cluster.
+	rm -rf $(LOCALBIN)/deploy && mkdir -p $(LOCALBIN)/deploy && cp -r config $(LOCALBIN)/deploy/
 	cd $(LOCALBIN)/deploy/config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	if [ -n "$(NGINX_IMG)" ]; then cd $(LOCALBIN)/deploy/config/manager && $(KUSTOMIZE) edit add patch --kind Deployment \
+		--name controller-manager --patch '[{"op": "replace", "path": "/spec/template/spec/containers/0/env/0/value", "value": "$(NGINX_IMG)"}]'; fi
 	$(KUSTOMIZE) build $(LOCALBIN)/deploy/config/default | kubectl apply --server-side -f -
 
 .PHONY: undeploy
 undeploy: kustomize ## Remove the operator (ignore-not-found=true to ignore missing ones).
 	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ Local cluster (offline, single node; needs root)
+
+CLUSTER_STATE ?= $(CURDIR)/.cluster
+LOCAL_KUBECONFIG = $(CLUSTER_STATE)/pki/admin.kubeconfig
+LOCAL_REGISTRY = 127.0.0.1:5000
+COREDNS_VERSION ?= $(shell awk '$$1 == "require" && $$2 == "github.com/coredns/coredns" {print $$3}' hack/tools/coredns/go.mod)
+COREDNS_BIN = $(TOOLS_CACHE)/coredns/$(COREDNS_VERSION)/coredns
+NGINX_ROOTFS = $(TOOLS_CACHE)/images/nginx-bookworm-rootfs.tar.gz
+# The operand images the local cluster serves; the operator defaults to the first.
+LOCAL_NGINX_IMG ?= $(LOCAL_REGISTRY)/nginx:1.22-bookworm
+CLUSTER = CLUSTER_STATE=$(CLUSTER_STATE) K8S_BIN_DIR=$(K8S_CACHE) COREDNS_BIN=$(COREDNS_BIN) test/cluster/cluster.sh
+
+.PHONY: cluster-up
+cluster-up: cluster-prereqs ## Start the local cluster (builds what is missing; idempotent).
+	$(CLUSTER) up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local cluster (PURGE=1 also deletes its state).
+	$(CLUSTER) down $(if $(PURGE),--purge)
+
+.PHONY: cluster-status
+cluster-status: ## Show the local cluster's daemons and node.
+	$(CLUSTER) status
+
+.PHONY: cluster-prereqs
+cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS and the nginx root filesystem.
+	test/cluster/install-packages.sh
+	hack/build-k8s.sh $(K8S_CACHE) etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
+	@[ -x $(COREDNS_BIN) ] || { echo "Building CoreDNS $(COREDNS_VERSION)"; mkdir -p $(dir $(COREDNS_BIN)); \
+		cd hack/tools/coredns && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(COREDNS_BIN).tmp . && mv $(COREDNS_BIN).tmp $(COREDNS_BIN); }
+	test/cluster/images/nginx-rootfs.sh $(NGINX_ROOTFS)
+
+.PHONY: image
+image: build ## Build the operator image offline (binary on an empty base) and push it to the local registry.
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh operator $(LOCAL_BIN_MANAGER) v$(VERSION)
+
+.PHONY: images
+images: image ## The operator image plus the nginx operand images, in the local registry.
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh nginx $(NGINX_ROOTFS)
+
+.PHONY: deploy-local
+deploy-local: cluster-up images kustomize ## Deploy the operator from the local registry into the local cluster.
+	$(MAKE) deploy KUBECONFIG=$(LOCAL_KUBECONFIG) NGINX_IMG=$(LOCAL_NGINX_IMG) \
+		IMG=$(LOCAL_REGISTRY)/webserver-operator@$$(skopeo inspect --cert-dir $(CLUSTER_STATE)/pki/registry-ca \
+			--format '{{.Digest}}' docker://$(LOCAL_REGISTRY)/webserver-operator:v$(VERSION))
+	KUBECONFIG=$(LOCAL_KUBECONFIG) kubectl -n webserver-operator-system rollout status \
+		deployment/webserver-operator-controller-manager --timeout=180s
+
+.PHONY: demo
+demo: deploy-local ## The main job: local cluster, operator, a sample WebServer answering HTTP.
+	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/demo.sh
+
+.PHONY: test-e2e
+test-e2e: ginkgo ## End-to-end suite against the local cluster (started and stopped if it was not running).
+	test/e2e/run.sh
 
 ##@ Tools
 

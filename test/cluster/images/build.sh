@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds the local cluster's images without pulling anything (buildah from scratch) and
+# pushes them to the cluster's registry (127.0.0.1:5000, TLS with the cluster CA).
+#
+# usage: build.sh pause
+#        build.sh coredns COREDNS_BINARY
+#        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm and nginx:1.22-slim
+#        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+STATE=${CLUSTER_STATE:-$(cd "$here/../../.." && pwd)/.cluster}
+REGISTRY=127.0.0.1:5000
+CERTS=$STATE/pki/registry-ca
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+pushed() { skopeo inspect --cert-dir "$CERTS" "docker://$REGISTRY/$1" >/dev/null 2>&1; }
+
+# commit_and_push CONTAINER NAME:TAG
+commit_and_push() {
+  buildah commit -q --rm "$1" "localhost/$2" >/dev/null
+  buildah push -q --cert-dir "$CERTS" "localhost/$2" "docker://$REGISTRY/$2"
+  log "Pushed $REGISTRY/$2"
+}
+
+# from_scratch FILE:DEST... -- CONFIG...: an image of the given files and buildah config flags.
+from_scratch() {
+  local name=$1
+  shift
+  local ctr
+  ctr=$(buildah from scratch)
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    buildah copy -q "$ctr" "${1%%:*}" "${1#*:}" >/dev/null
+    shift
+  done
+  shift
+  [ $# -gt 0 ] && buildah config "$@" "$ctr"
+  commit_and_push "$ctr" "$name"
+}
+
+pause_image() {
+  pushed pause:3.10 && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$here/../../.." && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pause" ./test/cluster/images/pause)
+  from_scratch pause:3.10 "$tmp/pause:/pause" -- --entrypoint '["/pause"]' --user 65535:65535
+  rm -rf "$tmp"
+}
+
+coredns_image() {
+  pushed coredns:v1 && return 0
+  from_scratch coredns:v1 "$1:/coredns" -- --entrypoint '["/coredns"]' --user 65532:65532
+}
+
+# The operand images: Debian's nginx as a full (trimmed) root filesystem, and a slim image
+# of just the nginx binary, its libraries and mime.types: two distinct images for upgrades.
+nginx_images() {
+  pushed nginx:1.22-bookworm && pushed nginx:1.22-slim && return 0
+  local rootfs=$1 tmp ctr
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+  mkdir -p "$tmp/rootfs" "$tmp/slim/etc/nginx" "$tmp/slim/tmp"
+  tar -C "$tmp/rootfs" -xzf "$rootfs"
+
+  ctr=$(buildah from scratch)
+  buildah copy -q "$ctr" "$tmp/rootfs" / >/dev/null
+  buildah config --entrypoint '["nginx"]' --cmd '["-g", "daemon off;"]' --user 101:101 \
+    --stop-signal SIGQUIT --label org.opencontainers.image.version=1.22-bookworm "$ctr"
+  commit_and_push "$ctr" nginx:1.22-bookworm
+
+  # ldd inside the root filesystem lists exactly what the binary loads.
+  local libs
+  libs=$(chroot "$tmp/rootfs" ldd /usr/sbin/nginx | awk '/=>/ {print $3} /^\s*\/lib/ {print $1}')
+  for f in /usr/sbin/nginx $libs /etc/nginx/mime.types /etc/passwd /etc/group; do
+    mkdir -p "$tmp/slim$(dirname "$f")"
+    cp -L "$tmp/rootfs$f" "$tmp/slim$f"
+  done
+  chmod 1777 "$tmp/slim/tmp"
+  ctr=$(buildah from scratch)
+  buildah copy -q "$ctr" "$tmp/slim" / >/dev/null
+  buildah config --entrypoint '["/usr/sbin/nginx"]' --cmd '["-g", "daemon off;"]' --user 101:101 \
+    --stop-signal SIGQUIT --label org.opencontainers.image.version=1.22-slim "$ctr"
+  commit_and_push "$ctr" nginx:1.22-slim
+}
+
+operator_image() {
+  local binary=$1 tag=$2
+  from_scratch "webserver-operator:$tag" "$binary:/manager" -- \
+    --entrypoint '["/manager"]' --user 65532:65532 --label "org.opencontainers.image.version=$tag"
+}
+
+case "${1:-}" in
+  pause) pause_image ;;
+  coredns) coredns_image "$2" ;;
+  nginx) nginx_images "$2" ;;
+  operator) operator_image "$2" "$3" ;;
+  *) echo "usage: $0 pause | coredns BIN | nginx ROOTFS | operator BIN TAG" >&2; exit 2 ;;
+esac
