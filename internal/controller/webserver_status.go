@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -18,18 +19,27 @@ import (
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
-// patchStatus recomputes status from what this reconcile observed and writes it in one
-// patch, only when it changed.
+// patchStatus recomputes status from what this reconcile observed and writes it, once,
+// only when it changed. It is server-side applied: no resourceVersion precondition to
+// conflict with a cache that has not yet seen the previous write, and fields that went
+// back to their zero value are removed rather than left behind as a merge patch would.
 func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope) error {
 	r.computeStatus(s)
 	recordMetrics(s.ws)
 	if equality.Semantic.DeepEqual(*s.originalStatus, s.ws.Status) {
 		return nil
 	}
-	original := s.ws.DeepCopy()
-	original.Status = *s.originalStatus
-	if err := r.Status().Patch(ctx, s.ws, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("patching status: %w", err)
+	status, err := toMap(s.ws.Status)
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": status}}
+	u.SetGroupVersionKind(webserverv1alpha1.GroupVersion.WithKind("WebServer"))
+	u.SetNamespace(s.ws.Namespace)
+	u.SetName(s.ws.Name)
+	err = r.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership)
+	if err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("applying status: %w", err))
 	}
 	return nil
 }

@@ -75,13 +75,11 @@ func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (c
 	return ctrl.Result{}, nil
 }
 
-// collectOldConfigMaps deletes this WebServer's config ConfigMaps except the mounted one
-// and the last good one (the rollback target).
+// collectOldConfigMaps deletes this WebServer's config ConfigMaps except the mounted one.
+// It runs only once the rollout completed: the mounted config is then also the last good
+// one, the target of any later rollback, and no pod needs an older one.
 func (r *WebServerReconciler) collectOldConfigMaps(ctx context.Context, s *scope) error {
-	keep := map[string]bool{mountedConfigMap(s.deployment): true}
-	if h := s.originalStatus.LastGoodConfigHash; h != "" {
-		keep[resources.ConfigMapName(s.ws, h)] = true
-	}
+	mounted := mountedConfigMap(s.deployment)
 	list := &metav1.PartialObjectMetadataList{}
 	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
 	if err := r.List(ctx, list, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
@@ -89,7 +87,7 @@ func (r *WebServerReconciler) collectOldConfigMaps(ctx context.Context, s *scope
 	}
 	for i := range list.Items {
 		cm := &list.Items[i]
-		if keep[cm.Name] || !metav1.IsControlledBy(cm, s.ws) {
+		if cm.Name == mounted || !metav1.IsControlledBy(cm, s.ws) {
 			continue
 		}
 		logf.FromContext(ctx).Info("Deleting unused config ConfigMap", "name", cm.Name)

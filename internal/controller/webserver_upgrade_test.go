@@ -102,7 +102,7 @@ var _ = Describe("WebServer upgrades", func() {
 			rollOut(ctx, namespace, "conf")
 			eventuallyCondition(ctx, namespace, "conf", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
 		}
-		// The mounted config and the last good one (the same once settled) survive; older ones go.
+		// Once a rollout completes, only the mounted (and last good) config survives.
 		Eventually(func() []string { return configMapNames(ctx, namespace) }).WithTimeout(timeout).
 			Should(ConsistOf(names[1]))
 		Expect(getWebServer(ctx, namespace, "conf").Status.ConfigHash).To(Equal(configHashOf(names[1])))

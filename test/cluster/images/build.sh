@@ -71,7 +71,7 @@ nginx_images() {
 
   # ldd inside the root filesystem lists exactly what the binary loads.
   local libs
-  libs=$(chroot "$tmp/rootfs" ldd /usr/sbin/nginx | awk '/=>/ {print $3} /^\s*\/lib/ {print $1}')
+  libs=$(chroot "$tmp/rootfs" ldd /usr/sbin/nginx | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}')
   for f in /usr/sbin/nginx $libs /etc/nginx/mime.types /etc/passwd /etc/group; do
     mkdir -p "$tmp/slim$(dirname "$f")"
     cp -L "$tmp/rootfs$f" "$tmp/slim$f"
