@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -113,8 +112,7 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		return fmt.Errorf("indexing WebServers by referenced ConfigMap: %w", err)
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		// Status and finalizer writes do not change the generation: they cost no pass.
-		For(&webserverv1alpha1.WebServer{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&webserverv1alpha1.WebServer{}, builder.WithPredicates(specOrStatusChanged)).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ServiceAccount{}).

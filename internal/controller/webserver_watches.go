@@ -3,6 +3,10 @@ package controller
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -26,4 +30,21 @@ func (r *WebServerReconciler) webServersReferencing(ctx context.Context, cm clie
 		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return requests
+}
+
+// specOrStatusChanged passes WebServer updates that change the spec (generation), start
+// deletion, or change the status. Metadata-only updates, such as adding the finalizer,
+// cost no pass. Status updates do: a pass that read a WebServer from a cache that had
+// not yet seen the previous status write sees it then, and corrects a stale status.
+var specOrStatusChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		before, okBefore := e.ObjectOld.(*webserverv1alpha1.WebServer)
+		after, okAfter := e.ObjectNew.(*webserverv1alpha1.WebServer)
+		if !okBefore || !okAfter {
+			return true
+		}
+		return before.Generation != after.Generation ||
+			!before.DeletionTimestamp.Equal(after.DeletionTimestamp) ||
+			!equality.Semantic.DeepEqual(before.Status, after.Status)
+	},
 }

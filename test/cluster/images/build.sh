@@ -6,6 +6,7 @@
 #        build.sh coredns COREDNS_BINARY
 #        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm and nginx:1.22-slim
 #        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
+#        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,15 @@ nginx_images() {
   commit_and_push "$ctr" nginx:1.22-slim
 }
 
+# prober: the e2e suite's in-cluster HTTP client.
+prober_image() {
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$here/../../.." && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/prober" ./test/e2e/prober)
+  from_scratch prober:v1 "$tmp/prober:/prober" -- --entrypoint '["/prober"]' --user 65532:65532
+  rm -rf "$tmp"
+}
+
 operator_image() {
   local binary=$1 tag=$2
   from_scratch "webserver-operator:$tag" "$binary:/manager" -- \
@@ -95,5 +105,6 @@ case "${1:-}" in
   coredns) coredns_image "$2" ;;
   nginx) nginx_images "$2" ;;
   operator) operator_image "$2" "$3" ;;
+  prober) prober_image ;;
   *) echo "usage: $0 pause | coredns BIN | nginx ROOTFS | operator BIN TAG" >&2; exit 2 ;;
 esac

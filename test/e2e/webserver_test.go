@@ -1,0 +1,335 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+const (
+	site     = "site"
+	nodePort = 30090
+)
+
+var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
+	var (
+		ctx       = context.Background()
+		namespace string
+		key       types.NamespacedName
+		siteURL   string
+		nodeURL   = fmt.Sprintf("http://127.0.0.1:%d/", nodePort)
+		// The operator's metrics endpoint and a token allowed to read it.
+		metricsURL, metricsToken string
+	)
+
+	getWS := func(g Gomega) *webserverv1alpha1.WebServer {
+		ws := &webserverv1alpha1.WebServer{}
+		g.Expect(k8s.Get(ctx, key, ws)).To(Succeed())
+		return ws
+	}
+	updateWS := func(mutate func(*webserverv1alpha1.WebServer)) {
+		Eventually(func() error {
+			ws := getWS(Default)
+			mutate(ws)
+			return k8s.Update(ctx, ws)
+		}).WithTimeout(short).Should(Succeed())
+	}
+	// settled waits for a finished rollout of image with want pods ready.
+	settled := func(image string, ready int32) {
+		Eventually(func(g Gomega) {
+			ws := getWS(g)
+			c := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionProgressing)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(webserverv1alpha1.ReasonRolloutComplete), c.Message)
+			g.Expect(c.ObservedGeneration).To(Equal(ws.Generation))
+			g.Expect(ws.Status.CurrentImage).To(Equal(image))
+			g.Expect(ws.Status.ReadyReplicas).To(Equal(ready))
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+	}
+	runningPods := func(g Gomega) []corev1.Pod {
+		pods := &corev1.PodList{}
+		g.Expect(k8s.List(ctx, pods, client.InNamespace(namespace), client.MatchingLabels{"app.kubernetes.io/instance": site})).To(Succeed())
+		var running []corev1.Pod
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+				running = append(running, p)
+			}
+		}
+		return running
+	}
+	expectRunningPods := func(n int) {
+		Eventually(func(g Gomega) {
+			g.Expect(runningPods(g)).To(HaveLen(n))
+			pods := &corev1.PodList{}
+			g.Expect(k8s.List(ctx, pods, client.InNamespace(namespace), client.MatchingLabels{"app.kubernetes.io/instance": site})).To(Succeed())
+			g.Expect(pods.Items).To(HaveLen(n), "terminating pods remain")
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+	}
+
+	BeforeAll(func() {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+			GenerateName: "e2e-",
+			Labels:       map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
+		}}
+		Expect(k8s.Create(ctx, ns)).To(Succeed())
+		namespace = ns.Name
+		key = types.NamespacedName{Namespace: namespace, Name: site}
+		By("namespace " + namespace + " enforces the restricted Pod Security Standard")
+	})
+
+	AfterAll(func() {
+		if CurrentSpecReport().Failed() {
+			GinkgoWriter.Println(kubectl("-n", namespace, "get", "all,webservers,configmaps,events", "-o", "wide"))
+			GinkgoWriter.Println(kubectl("-n", operatorNS, "logs", "deployment/"+operatorName, "--tail=100"))
+		}
+		if !CurrentSpecReport().Failed() || os.Getenv("E2E_KEEP_FAILED") == "" {
+			_ = k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})
+		}
+	})
+
+	It("runs the operator, whose metrics answer only to an authorized token", func() {
+		Eventually(func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: operatorNS, Name: operatorName}, dep)).To(Succeed())
+			g.Expect(dep.Status.ReadyReplicas).To(Equal(int32(1)))
+		}).WithTimeout(long).Should(Succeed())
+
+		kubectl("-n", namespace, "create", "serviceaccount", "metrics-reader")
+		kubectl("-n", namespace, "create", "serviceaccount", "nobody")
+		kubectl("create", "clusterrolebinding", namespace+"-metrics-reader",
+			"--clusterrole=webserver-operator-metrics-reader", "--serviceaccount="+namespace+":metrics-reader")
+		DeferCleanup(func() { kubectl("delete", "clusterrolebinding", namespace+"-metrics-reader") })
+		metricsToken = strings.TrimSpace(kubectl("-n", namespace, "create", "token", "metrics-reader"))
+		denied := strings.TrimSpace(kubectl("-n", namespace, "create", "token", "nobody"))
+
+		svc := &corev1.Service{}
+		Expect(k8s.Get(ctx, types.NamespacedName{Namespace: operatorNS, Name: "webserver-operator-controller-manager-metrics-service"}, svc)).To(Succeed())
+		metricsURL = fmt.Sprintf("https://%s:8443/metrics", svc.Spec.ClusterIP)
+		Eventually(func(g Gomega) {
+			code, body, err := httpGet(insecureClient, metricsURL, metricsToken)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(code).To(Equal(http.StatusOK))
+			g.Expect(body).To(ContainSubstring("controller_runtime_reconcile_total"))
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+		code, _, err := httpGet(insecureClient, metricsURL, "")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(http.StatusUnauthorized))
+		code, _, err = httpGet(insecureClient, metricsURL, denied)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(http.StatusForbidden))
+	})
+
+	It("serves the configured content through the Service, from a pod and from the node port", func() {
+		Expect(k8s.Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "pages"},
+			Data:       map[string]string{"index.html": "<h1>content-v1</h1>\n"},
+		})).To(Succeed())
+		Expect(k8s.Create(ctx, &webserverv1alpha1.WebServer{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: site},
+			Spec: webserverv1alpha1.WebServerSpec{
+				Image:    nginxImageA,
+				Replicas: ptr.To[int32](2),
+				Content:  &webserverv1alpha1.ContentSpec{ConfigMapName: "pages"},
+				Service:  webserverv1alpha1.ServiceSpec{Type: corev1.ServiceTypeNodePort, NodePort: nodePort},
+			},
+		})).To(Succeed())
+		settled(nginxImageA, 2)
+		expectRunningPods(2)
+
+		siteURL = serviceURL(ctx, namespace, site)
+		out := probeFromPod(ctx, namespace, "probe-clusterip", fmt.Sprintf("http://%s.%s.svc/", site, namespace))
+		Expect(out).To(HavePrefix("200\n"))
+		Expect(out).To(ContainSubstring("content-v1"))
+		eventuallyServes(nodeURL, "content-v1")
+		eventuallyServes(siteURL, "content-v1")
+
+		series := fmt.Sprintf(`webserver_operator_webserver_ready_replicas{name="%s",namespace="%s"} 2`, site, namespace)
+		Eventually(func(g Gomega) {
+			_, body, err := httpGet(insecureClient, metricsURL, metricsToken)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(body).To(ContainSubstring(series))
+		}).WithTimeout(short).Should(Succeed())
+	})
+
+	It("scales with replicas, kubectl scale and idle", func() {
+		kubectl("-n", namespace, "scale", "webserver/"+site, "--replicas=3")
+		expectRunningPods(3)
+		settled(nginxImageA, 3)
+
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Replicas = ptr.To[int32](1) })
+		expectRunningPods(1)
+
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Idle = true })
+		expectRunningPods(0)
+		Eventually(func(g Gomega) {
+			c := meta.FindStatusCondition(getWS(g).Status.Conditions, webserverv1alpha1.ConditionAvailable)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(webserverv1alpha1.ReasonIdle))
+		}).WithTimeout(long).Should(Succeed())
+		Expect(k8s.Get(ctx, key, &corev1.Service{})).To(Succeed(), "idle keeps the Service")
+
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Idle = false; ws.Spec.Replicas = ptr.To[int32](2) })
+		expectRunningPods(2)
+		settled(nginxImageA, 2)
+		eventuallyServes(siteURL, "content-v1")
+	})
+
+	It("upgrades to another nginx image without dropping a request", func() {
+		l := startLoad(siteURL, 2)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageB })
+		Eventually(func(g Gomega) {
+			g.Expect(getWS(g).Status.TargetImage).To(Equal(nginxImageB))
+		}).WithTimeout(short).Should(Succeed())
+		settled(nginxImageB, 2)
+		expectRunningPods(2)
+		l.stopAndExpectNoFailures("image upgrade " + nginxImageA + " -> " + nginxImageB)
+
+		ws := getWS(Default)
+		Expect(ws.Status.LastGoodImage).To(Equal(nginxImageB))
+		for _, p := range runningPods(Default) {
+			Expect(p.Spec.Containers[0].Image).To(Equal(nginxImageB))
+		}
+	})
+
+	It("changes the inline config without dropping a request", func() {
+		l := startLoad(siteURL, 2)
+		updateWS(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Content = nil
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location / {\n  default_type text/plain;\n  return 200 \"inline-v2\\n\";\n}\n"}
+		})
+		eventuallyServes(siteURL, "inline-v2")
+		settled(nginxImageB, 2)
+		expectRunningPods(2)
+		l.stopAndExpectNoFailures("inline config change")
+		eventuallyServes(siteURL, "inline-v2")
+	})
+
+	It("follows a referenced ConfigMap without dropping a request", func() {
+		server := &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "server"},
+			Data:       map[string]string{"server.conf": "location / {\n  default_type text/plain;\n  return 200 \"ref-v1\\n\";\n}\n"},
+		}
+		Expect(k8s.Create(ctx, server)).To(Succeed())
+		l := startLoad(siteURL, 2)
+		updateWS(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{ConfigMapRef: &webserverv1alpha1.ConfigMapKeyReference{Name: "server"}}
+		})
+		eventuallyServes(siteURL, "ref-v1")
+		settled(nginxImageB, 2)
+
+		server.Data["server.conf"] = strings.ReplaceAll(server.Data["server.conf"], "ref-v1", "ref-v2")
+		Expect(k8s.Update(ctx, server)).To(Succeed())
+		eventuallyServes(siteURL, "ref-v2")
+		settled(nginxImageB, 2)
+		expectRunningPods(2)
+		l.stopAndExpectNoFailures("referenced ConfigMap changes")
+	})
+
+	It("repairs a deleted Service and a hand-edited Deployment", func() {
+		svc := &corev1.Service{}
+		Expect(k8s.Get(ctx, key, svc)).To(Succeed())
+		Expect(k8s.Delete(ctx, svc)).To(Succeed())
+		Eventually(func(g Gomega) {
+			restored := &corev1.Service{}
+			g.Expect(k8s.Get(ctx, key, restored)).To(Succeed())
+			g.Expect(restored.UID).NotTo(Equal(svc.UID))
+		}).WithTimeout(long).Should(Succeed())
+		siteURL = serviceURL(ctx, namespace, site)
+		eventuallyServes(siteURL, "ref-v2")
+		eventuallyServes(nodeURL, "ref-v2")
+
+		kubectl("-n", namespace, "patch", "deployment", site, "--type=json",
+			`-p=[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"127.0.0.1:5000/nginx:does-not-exist"},`+
+				`{"op":"replace","path":"/spec/replicas","value":5}]`)
+		Eventually(func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, key, dep)).To(Succeed())
+			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(nginxImageB))
+			g.Expect(dep.Spec.Replicas).To(HaveValue(Equal(int32(2))))
+		}).WithTimeout(long).Should(Succeed())
+		settled(nginxImageB, 2)
+		expectRunningPods(2)
+		eventuallyServes(siteURL, "ref-v2")
+	})
+
+	It("completes a rollout when the operator pod is killed in the middle", func() {
+		l := startLoad(siteURL, 2)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageA })
+		Eventually(func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, key, dep)).To(Succeed())
+			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(nginxImageA))
+		}).WithTimeout(long).Should(Succeed())
+		kubectl("-n", operatorNS, "delete", "pod", "-l", "control-plane=controller-manager", "--grace-period=0", "--force")
+
+		settled(nginxImageA, 2)
+		expectRunningPods(2)
+		l.stopAndExpectNoFailures("image rollout across an operator restart")
+
+		selector := client.MatchingLabels{"app.kubernetes.io/instance": site}
+		deps := &appsv1.DeploymentList{}
+		Expect(k8s.List(ctx, deps, client.InNamespace(namespace), selector)).To(Succeed())
+		Expect(deps.Items).To(HaveLen(1))
+		services := &corev1.ServiceList{}
+		Expect(k8s.List(ctx, services, client.InNamespace(namespace), selector)).To(Succeed())
+		Expect(services.Items).To(HaveLen(1))
+		Eventually(func(g Gomega) {
+			sets := &appsv1.ReplicaSetList{}
+			g.Expect(k8s.List(ctx, sets, client.InNamespace(namespace), selector)).To(Succeed())
+			active := 0
+			for _, rs := range sets.Items {
+				if ptr.Deref(rs.Spec.Replicas, 0) > 0 {
+					active++
+				}
+			}
+			g.Expect(active).To(Equal(1))
+			configs := &corev1.ConfigMapList{}
+			g.Expect(k8s.List(ctx, configs, client.InNamespace(namespace), selector)).To(Succeed())
+			g.Expect(configs.Items).To(HaveLen(1), "one config ConfigMap once the rollout completed")
+		}).WithTimeout(short).Should(Succeed())
+	})
+
+	It("deletes the WebServer through its finalizer and garbage-collects every child", func() {
+		ws := getWS(Default)
+		Expect(ws.Finalizers).To(ContainElement(webserverv1alpha1.Finalizer))
+		Expect(k8s.Delete(ctx, ws)).To(Succeed())
+		Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(ctx, key, &webserverv1alpha1.WebServer{})) }).
+			WithTimeout(long).Should(BeTrue())
+
+		selector := client.MatchingLabels{"app.kubernetes.io/instance": site}
+		Eventually(func(g Gomega) {
+			for _, list := range []client.ObjectList{
+				&appsv1.DeploymentList{}, &corev1.ServiceList{}, &corev1.ServiceAccountList{}, &corev1.ConfigMapList{}, &corev1.PodList{},
+			} {
+				g.Expect(k8s.List(ctx, list, client.InNamespace(namespace), selector)).To(Succeed())
+				g.Expect(meta.LenList(list)).To(BeZero(), "%T left behind", list)
+			}
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+
+		events := &eventsv1.EventList{}
+		Expect(k8s.List(ctx, events, client.InNamespace(namespace))).To(Succeed())
+		var reasons []string
+		for _, e := range events.Items {
+			if e.Regarding.Kind == "WebServer" && e.Regarding.Name == site {
+				reasons = append(reasons, e.Reason)
+			}
+		}
+		Expect(reasons).To(ContainElements("Created", "Scaled", "UpgradeStarted", "UpgradeCompleted", "DriftRepaired", "Deleted"))
+	})
+})
