@@ -83,16 +83,17 @@ type load struct {
 	wg           sync.WaitGroup
 }
 
-func startLoad(url string, workers int) *load {
+func startLoad(url string) *load {
+	const workers = 2
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{cancel: cancel}
-	client := &http.Client{Timeout: 5 * time.Second}
+	keepAlive := &http.Client{Timeout: 5 * time.Second}
 	for range workers {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
 			for ctx.Err() == nil {
-				code, _, err := httpGet(client, url, "")
+				code, _, err := httpGet(keepAlive, url, "")
 				l.sent.Add(1)
 				if err != nil || code != http.StatusOK {
 					l.failed.Add(1)

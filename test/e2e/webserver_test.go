@@ -191,7 +191,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 	})
 
 	It("upgrades to another nginx image without dropping a request", func() {
-		l := startLoad(siteURL, 2)
+		l := startLoad(siteURL)
 		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageB })
 		Eventually(func(g Gomega) {
 			g.Expect(getWS(g).Status.TargetImage).To(Equal(nginxImageB))
@@ -208,7 +208,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 	})
 
 	It("changes the inline config without dropping a request", func() {
-		l := startLoad(siteURL, 2)
+		l := startLoad(siteURL)
 		updateWS(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Content = nil
 			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location / {\n  default_type text/plain;\n  return 200 \"inline-v2\\n\";\n}\n"}
@@ -226,7 +226,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 			Data:       map[string]string{"server.conf": "location / {\n  default_type text/plain;\n  return 200 \"ref-v1\\n\";\n}\n"},
 		}
 		Expect(k8s.Create(ctx, server)).To(Succeed())
-		l := startLoad(siteURL, 2)
+		l := startLoad(siteURL)
 		updateWS(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{ConfigMapRef: &webserverv1alpha1.ConfigMapKeyReference{Name: "server"}}
 		})
@@ -269,7 +269,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 	})
 
 	It("completes a rollout when the operator pod is killed in the middle", func() {
-		l := startLoad(siteURL, 2)
+		l := startLoad(siteURL)
 		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageA })
 		Eventually(func(g Gomega) {
 			dep := &appsv1.Deployment{}
