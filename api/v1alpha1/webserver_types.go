@@ -13,6 +13,7 @@ const StatusPort = 8079
 
 // WebServerSpec is the desired state of a fleet of nginx web servers.
 type WebServerSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Image is the nginx container image. When empty, the operator's default
 	// (its RELATED_IMAGE_NGINX environment variable) is used.
 	// +kubebuilder:validation:MaxLength=512
@@ -20,6 +21,7 @@ type WebServerSpec struct {
 	// +optional
 	Image string `json:"image,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// Replicas is the number of nginx pods. Ignored while autoscaling is set or idle is true.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
@@ -28,11 +30,13 @@ type WebServerSpec struct {
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Idle",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// Idle scales the web server to zero pods while keeping its Service, config and
 	// status; setting it back to false restores the replicas.
 	// +optional
 	Idle bool `json:"idle,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Container Port",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
 	// Port is the unprivileged container port nginx listens on for HTTP.
 	// +kubebuilder:default=8080
 	// +kubebuilder:validation:Minimum=1024
@@ -42,61 +46,74 @@ type WebServerSpec struct {
 	// +optional
 	Port int32 `json:"port,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service"}
 	// Service configures the Service in front of the pods.
 	// +kubebuilder:default={}
 	// +optional
 	Service ServiceSpec `json:"service,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Config",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:config"}
 	// Config is the content of nginx's server {} block, inline or from a ConfigMap.
 	// The operator owns the main nginx.conf around it. When unset, static files are served.
 	// +optional
 	Config *ConfigSpec `json:"config,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Content",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:content"}
 	// Content serves the keys of a ConfigMap as files of the document root.
 	// +optional
 	Content *ContentSpec `json:"content,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls"}
 	// TLS serves HTTPS with a certificate from a Secret and redirects HTTP to it.
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress"}
 	// Ingress puts an Ingress in front of the Service, for clusters that route by host name.
 	// +optional
 	Ingress *IngressSpec `json:"ingress,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Access Control",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
 	// Auth protects the whole site with access control.
 	// +optional
 	Auth *AuthSpec `json:"auth,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Resources",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:resourceRequirements"}
 	// Resources of the nginx container. Unset requests default to the limits and unset
 	// limits to the requests, so pods get the Guaranteed QoS class.
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Pod Template",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate"}
 	// PodTemplate holds scheduling and environment settings of the nginx pods.
 	// +optional
 	PodTemplate *PodTemplateSpec `json:"podTemplate,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Autoscaling",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling"}
 	// Autoscaling replaces replicas with a HorizontalPodAutoscaler on CPU utilization.
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Disruption Budget",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption"}
 	// Disruption bounds voluntary disruptions (node drains) with a PodDisruptionBudget.
 	// By default at least one pod stays up when there are two or more.
 	// +optional
 	Disruption *DisruptionSpec `json:"disruption,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade"}
 	// Upgrade controls how new images and configs are rolled out.
 	// +kubebuilder:default={}
 	// +optional
 	Upgrade UpgradeSpec `json:"upgrade,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Restarted At",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// RestartedAt restarts all pods (rolling) whenever its value changes, like
 	// kubectl rollout restart; a timestamp is the usual value.
 	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	RestartedAt string `json:"restartedAt,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring"}
 	// Monitoring adds an nginx metrics exporter, a ServiceMonitor and a PrometheusRule.
 	// +optional
 	Monitoring *MonitoringSpec `json:"monitoring,omitempty"`
@@ -105,12 +122,14 @@ type WebServerSpec struct {
 // ServiceSpec configures the Service in front of the nginx pods.
 // +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="service.nodePort can only be set when service.type is NodePort or LoadBalancer"
 type ServiceSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Type",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:select:ClusterIP","urn:alm:descriptor:com.tectonic.ui:select:NodePort","urn:alm:descriptor:com.tectonic.ui:select:LoadBalancer"}
 	// Type of the Service.
 	// +kubebuilder:default=ClusterIP
 	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
 	// +optional
 	Type corev1.ServiceType `json:"type,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Port",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:number"}
 	// Port the Service exposes for HTTP.
 	// +kubebuilder:default=80
 	// +kubebuilder:validation:Minimum=1
@@ -118,6 +137,7 @@ type ServiceSpec struct {
 	// +optional
 	Port int32 `json:"port,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Node Port",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:number"}
 	// NodePort requests a fixed node port (type NodePort or LoadBalancer only);
 	// when unset the cluster picks one.
 	// +kubebuilder:validation:Minimum=1
@@ -125,6 +145,7 @@ type ServiceSpec struct {
 	// +optional
 	NodePort int32 `json:"nodePort,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Service, e.g. for cloud load balancers.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
@@ -133,12 +154,14 @@ type ServiceSpec struct {
 // ConfigSpec is the nginx server {} content: exactly one of inline or configMapRef.
 // +kubebuilder:validation:XValidation:rule="has(self.inline) != has(self.configMapRef)",message="config needs exactly one of inline or configMapRef"
 type ConfigSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Inline Server Config",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:config","urn:alm:descriptor:com.tectonic.ui:textarea"}
 	// Inline nginx directives placed inside the server {} block, e.g. location blocks.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=262144
 	// +optional
 	Inline string `json:"inline,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Server Config ConfigMap",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:config"}
 	// ConfigMapRef names a ConfigMap key (in the WebServer's namespace) holding the
 	// server {} directives. Changes to it roll the pods.
 	// +optional
@@ -147,11 +170,13 @@ type ConfigSpec struct {
 
 // ConfigMapKeyReference points at one key of a ConfigMap in the same namespace.
 type ConfigMapKeyReference struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="ConfigMap",xDescriptors={"urn:alm:descriptor:io.kubernetes:ConfigMap"}
 	// Name of the ConfigMap.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Key in the ConfigMap's data.
 	// +kubebuilder:default=server.conf
 	// +kubebuilder:validation:MinLength=1
@@ -161,6 +186,7 @@ type ConfigMapKeyReference struct {
 
 // ContentSpec serves static files from a ConfigMap.
 type ContentSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Content ConfigMap",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:content","urn:alm:descriptor:io.kubernetes:ConfigMap"}
 	// ConfigMapName is the ConfigMap (same namespace) whose keys become files of the
 	// document root, e.g. index.html. Changes to it roll the pods.
 	// +kubebuilder:validation:MinLength=1
@@ -170,6 +196,7 @@ type ContentSpec struct {
 
 // TLSSpec serves HTTPS.
 type TLSSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS Secret",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls","urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a kubernetes.io/tls Secret (same namespace) with tls.crt and tls.key.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
@@ -178,25 +205,30 @@ type TLSSpec struct {
 
 // IngressSpec configures an Ingress in front of the Service.
 type IngressSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Host",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Host name the Ingress routes to this web server.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Host string `json:"host"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Path prefix routed to this web server.
 	// +kubebuilder:default=/
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="ingress.path must start with /"
 	// +optional
 	Path string `json:"path,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Class",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// ClassName is the IngressClass; when unset the cluster default is used.
 	// +optional
 	ClassName *string `json:"className,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Ingress.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress TLS",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress"}
 	// TLS terminates HTTPS at the Ingress.
 	// +optional
 	TLS *IngressTLSSpec `json:"tls,omitempty"`
@@ -204,6 +236,7 @@ type IngressSpec struct {
 
 // IngressTLSSpec terminates TLS at the Ingress.
 type IngressTLSSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress TLS Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a kubernetes.io/tls Secret (same namespace) for the Ingress host.
 	// +kubebuilder:validation:MinLength=1
 	SecretName string `json:"secretName"`
@@ -211,6 +244,7 @@ type IngressTLSSpec struct {
 
 // AuthSpec is the access control of the site.
 type AuthSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Basic Authentication",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
 	// Basic enables HTTP basic authentication.
 	// +optional
 	Basic *BasicAuthSpec `json:"basic,omitempty"`
@@ -218,6 +252,7 @@ type AuthSpec struct {
 
 // BasicAuthSpec enables HTTP basic authentication from an htpasswd file.
 type BasicAuthSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="htpasswd Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a Secret (same namespace) whose key "htpasswd" holds the users.
 	// +kubebuilder:validation:MinLength=1
 	SecretName string `json:"secretName"`
@@ -225,26 +260,32 @@ type BasicAuthSpec struct {
 
 // PodTemplateSpec holds the pod settings users commonly need.
 type PodTemplateSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Node Selector",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:selector:core:v1:Node"}
 	// NodeSelector constrains the pods to nodes with these labels.
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Tolerations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:io.kubernetes:Tolerations"}
 	// Tolerations of the pods.
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Affinity",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:nodeAffinity","urn:alm:descriptor:com.tectonic.ui:podAffinity","urn:alm:descriptor:com.tectonic.ui:podAntiAffinity"}
 	// Affinity of the pods.
 	// +optional
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Topology Spread Constraints",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// TopologySpreadConstraints of the pods.
 	// +optional
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Pod Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the pods.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Environment",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Env adds environment variables to the nginx container.
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
@@ -253,17 +294,20 @@ type PodTemplateSpec struct {
 // AutoscalingSpec scales the pods with a HorizontalPodAutoscaler (autoscaling/v2).
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",message="autoscaling.minReplicas must not be greater than autoscaling.maxReplicas"
 type AutoscalingSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// MinReplicas is the lower bound.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	MinReplicas *int32 `json:"minReplicas,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// MaxReplicas is the upper bound.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000
 	MaxReplicas int32 `json:"maxReplicas"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Target CPU Utilization (%)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:number"}
 	// TargetCPUUtilizationPercentage is the average CPU utilization (of requests) to keep.
 	// +kubebuilder:default=80
 	// +kubebuilder:validation:Minimum=1
@@ -271,6 +315,7 @@ type AutoscalingSpec struct {
 	// +optional
 	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Scaling Behavior",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Behavior tunes scale-up and scale-down rates.
 	// +optional
 	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
@@ -279,10 +324,12 @@ type AutoscalingSpec struct {
 // DisruptionSpec configures the PodDisruptionBudget: at most one of the two fields.
 // +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="disruption takes minAvailable or maxUnavailable, not both"
 type DisruptionSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Available",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MinAvailable pods during voluntary disruptions (number or percentage).
 	// +optional
 	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum Unavailable",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxUnavailable pods during voluntary disruptions (number or percentage).
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
@@ -302,17 +349,20 @@ const (
 // UpgradeSpec controls rollouts of new images and configs.
 // +kubebuilder:validation:XValidation:rule="!has(self.canary) || self.strategy == 'Canary'",message="upgrade.canary can only be set when upgrade.strategy is Canary"
 type UpgradeSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade Strategy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:select:RollingUpdate","urn:alm:descriptor:com.tectonic.ui:select:Canary"}
 	// Strategy of the rollout.
 	// +kubebuilder:default=RollingUpdate
 	// +optional
 	Strategy UpgradeStrategy `json:"strategy,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Max Surge",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxSurge is how many extra pods may run during a rollout (number or percentage).
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:XIntOrString
 	// +optional
 	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Max Unavailable",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxUnavailable is how many pods may be missing during a rollout. The default 0
 	// keeps full capacity, so no request is dropped.
 	// +kubebuilder:default=0
@@ -320,17 +370,20 @@ type UpgradeSpec struct {
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Progress Deadline (seconds)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:number"}
 	// ProgressDeadlineSeconds after which a stalled rollout counts as failed.
 	// +kubebuilder:default=600
 	// +kubebuilder:validation:Minimum=10
 	// +optional
 	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Automatic Rollback",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// AutoRollback reverts a failed rollout to the last good image and config.
 	// +kubebuilder:default=true
 	// +optional
 	AutoRollback *bool `json:"autoRollback,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade"}
 	// Canary settings (strategy Canary only).
 	// +optional
 	Canary *CanarySpec `json:"canary,omitempty"`
@@ -338,12 +391,14 @@ type UpgradeSpec struct {
 
 // CanarySpec configures canary rollouts.
 type CanarySpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// Replicas of the canary.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary Check Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// CheckPath must answer 2xx on the canary before it is promoted.
 	// +kubebuilder:default=/
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="upgrade.canary.checkPath must start with /"
@@ -353,6 +408,7 @@ type CanarySpec struct {
 
 // MonitoringSpec configures metrics for the nginx pods.
 type MonitoringSpec struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring Enabled",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// Enabled adds an nginx exporter sidecar, and a ServiceMonitor and PrometheusRule
 	// when the Prometheus Operator is installed.
 	// +optional
@@ -361,56 +417,69 @@ type MonitoringSpec struct {
 
 // WebServerStatus is the observed state of a WebServer, recomputed on every reconcile.
 type WebServerStatus struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Conditions",xDescriptors={"urn:alm:descriptor:io.kubernetes.conditions"}
 	// Conditions: Available, Progressing, Degraded, ConfigValid and Upgradeable.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Observed Generation",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// ObservedGeneration is the generation of the spec this status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// Replicas is the number of nginx pods.
 	// +optional
 	Replicas int32 `json:"replicas,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Ready Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// ReadyReplicas is the number of nginx pods ready to serve.
 	// +optional
 	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Updated Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// UpdatedReplicas is the number of nginx pods on the target image and config.
 	// +optional
 	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Pod Selector",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:hidden"}
 	// Selector is the label selector of the pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Current Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// CurrentImage is the image every pod runs once the last rollout completed.
 	// +optional
 	CurrentImage string `json:"currentImage,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Target Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// TargetImage is the image being rolled out (equal to currentImage when settled).
 	// +optional
 	TargetImage string `json:"targetImage,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Last Good Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// LastGoodImage is the last image whose rollout completed; rollbacks return to it.
 	// +optional
 	LastGoodImage string `json:"lastGoodImage,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Config Hash",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// ConfigHash identifies the rendered nginx config the pods are moving to.
 	// +optional
 	ConfigHash string `json:"configHash,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Last Good Config Hash",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// LastGoodConfigHash is the config of the last completed rollout; rollbacks return to it.
 	// +optional
 	LastGoodConfigHash string `json:"lastGoodConfigHash,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="URL",xDescriptors={"urn:alm:descriptor:org.w3:link"}
 	// URL at which the web server answers inside the cluster.
 	// +optional
 	URL string `json:"url,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Reconciled By",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// ReconciledBy is the version of the operator that last reconciled this WebServer.
 	// +optional
 	ReconciledBy string `json:"reconciledBy,omitempty"`
@@ -420,6 +489,7 @@ type WebServerStatus struct {
 // with rollouts that keep serving.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Event,v1}}
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=ws,categories=all
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 63 characters: it names the Service"

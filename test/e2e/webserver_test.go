@@ -110,6 +110,10 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 			g.Expect(dep.Status.ReadyReplicas).To(Equal(int32(1)))
 		}).WithTimeout(long).Should(Succeed())
 
+		// The Go soft memory limit follows the container's 256Mi limit (90% of it).
+		Expect(kubectl("-n", operatorNS, "logs", "deployment/"+operatorName)).
+			To(ContainSubstring(`"msg":"Set Go memory limit from the container limit","bytes":241591910`))
+
 		kubectl("-n", namespace, "create", "serviceaccount", "metrics-reader")
 		kubectl("-n", namespace, "create", "serviceaccount", "nobody")
 		kubectl("create", "clusterrolebinding", namespace+"-metrics-reader",
