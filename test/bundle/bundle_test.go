@@ -73,7 +73,7 @@ func TestEveryFieldHasADescriptor(t *testing.T) {
 // fieldPaths lists the fields of the WebServer's own types; it stops at Kubernetes types
 // (resources, affinity, ...), which carry a single descriptor of their own.
 func fieldPaths(s apiextensionsv1.JSONSchemaProps, prefix string) []string {
-	var paths []string
+	paths := make([]string, 0, len(s.Properties))
 	for name, prop := range s.Properties {
 		path := prefix + "." + name
 		paths = append(paths, path)
