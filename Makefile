@@ -26,6 +26,8 @@ ENVTEST_ASSETS = $(LOCALBIN)/k8s/$(K8S_VERSION)
 
 OPERATOR_SDK_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/operator-sdk" {print $$2; exit}' hack/tools/operator-sdk/go.mod)
 OPERATOR_SDK ?= $(LOCALBIN)/operator-sdk
+OPM_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/operator-registry" {print $$2; exit}' hack/tools/opm/go.mod)
+OPM ?= $(LOCALBIN)/opm
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
@@ -201,6 +203,23 @@ bundle: manifests kustomize operator-sdk ## Regenerate bundle/ and bundle.Docker
 	sed -i -e 's|^    createdAt: .*|    createdAt: "$(CREATED_AT)"|' -e 's|^    containerImage: .*|    containerImage: $(IMG)|' $(BUNDLE_CSV)
 	$(OPERATOR_SDK) bundle validate ./bundle --select-optional suite=operatorframework
 
+.PHONY: bundle-build
+bundle-build: ## Build the bundle image offline (labels from bundle.Dockerfile) and push it to the local registry.
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh bundle bundle.Dockerfile v$(VERSION)
+
+CATALOG_DIR = catalog/webserver-operator
+CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
+
+.PHONY: catalog
+catalog: bundle opm ## Render the current bundle into the file-based catalog (catalog/) and validate it.
+	$(OPM) render ./bundle -o yaml --alpha-image-ref-template '$(IMAGE_TAG_BASE)-bundle:v{{.Version}}' \
+		> $(CATALOG_DIR)/bundle-v$(VERSION).yaml
+	$(OPM) validate catalog
+
+.PHONY: catalog-build
+catalog-build: opm ## Build the catalog image offline (opm serving catalog/) and push it to the local registry.
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh catalog $(OPM) catalog v$(VERSION)
+
 ##@ Tools
 
 # go-install-tool builds package $(2) at version $(3) into the shared cache once and links
@@ -245,6 +264,18 @@ operator-sdk: ## Build operator-sdk.
 			-o $(GOBIN_CACHE)/operator-sdk-$(OPERATOR_SDK_VERSION).tmp github.com/operator-framework/operator-sdk/cmd/operator-sdk && \
 		mv $(GOBIN_CACHE)/operator-sdk-$(OPERATOR_SDK_VERSION).tmp $(GOBIN_CACHE)/operator-sdk-$(OPERATOR_SDK_VERSION); }
 	@mkdir -p $(LOCALBIN); ln -sf $(GOBIN_CACHE)/operator-sdk-$(OPERATOR_SDK_VERSION) $(OPERATOR_SDK)
+
+# opm needs cgo (sqlite); like operator-sdk it comes from a build-only module.
+.PHONY: opm
+opm: ## Build opm.
+	@[ -x "$(GOBIN_CACHE)/opm-$(OPM_VERSION)" ] || { \
+		echo "Building opm $(OPM_VERSION)"; mkdir -p $(GOBIN_CACHE); \
+		cd hack/tools/opm && CGO_ENABLED=1 go build -tags json1,containers_image_openpgp -trimpath \
+			-ldflags "-s -w -X github.com/operator-framework/operator-registry/cmd/opm/version.opmVersion=$(OPM_VERSION) \
+			-X github.com/operator-framework/operator-registry/cmd/opm/version.gitCommit=$(OPM_VERSION)" \
+			-o $(GOBIN_CACHE)/opm-$(OPM_VERSION).tmp github.com/operator-framework/operator-registry/cmd/opm && \
+		mv $(GOBIN_CACHE)/opm-$(OPM_VERSION).tmp $(GOBIN_CACHE)/opm-$(OPM_VERSION); }
+	@mkdir -p $(LOCALBIN); ln -sf $(GOBIN_CACHE)/opm-$(OPM_VERSION) $(OPM)
 
 .PHONY: envtest-assets
 envtest-assets: ## Build etcd and kube-apiserver for envtest from source (cached; cold ~15 min).

@@ -7,6 +7,8 @@
 #        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm and nginx:1.22-slim
 #        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
 #        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
+#        build.sh bundle BUNDLE_DOCKERFILE TAG   # webserver-operator-bundle:TAG from bundle/
+#        build.sh catalog OPM CATALOG_DIR TAG    # webserver-operator-catalog:TAG
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -94,6 +96,38 @@ prober_image() {
   rm -rf "$tmp"
 }
 
+# bundle: the OLM bundle image, labelled as bundle.Dockerfile says (no container engine needed).
+bundle_image() {
+  local dockerfile=$1 tag=$2 ctr labels=()
+  ctr=$(buildah from scratch)
+  while read -r label; do labels+=(--label "$label"); done < <(awk '$1 == "LABEL" {print $2}' "$dockerfile")
+  buildah config "${labels[@]}" "$ctr"
+  for dir in manifests metadata tests/scorecard; do
+    buildah copy -q "$ctr" "bundle/$dir" "/$dir/" >/dev/null
+  done
+  commit_and_push "$ctr" "webserver-operator-bundle:$tag"
+}
+
+# catalog: the file-based catalog served by opm, which needs its C libraries (cgo).
+catalog_image() {
+  local opm=$1 configs=$2 tag=$3 tmp ctr
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+  mkdir -p "$tmp/root/bin" "$tmp/root/tmp"
+  cp -L "$opm" "$tmp/root/bin/opm"
+  for lib in $(ldd "$opm" | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$tmp/root$(dirname "$lib")"
+    cp -L "$lib" "$tmp/root$lib"
+  done
+  chmod 1777 "$tmp/root/tmp"
+  ctr=$(buildah from scratch)
+  buildah copy -q "$ctr" "$tmp/root" / >/dev/null
+  buildah copy -q "$ctr" "$configs" /configs >/dev/null
+  buildah config --entrypoint '["/bin/opm"]' --cmd '["serve", "/configs", "--cache-dir=/tmp/cache"]' \
+    --user 65532:65532 --label operators.operatorframework.io.index.configs.v1=/configs "$ctr"
+  commit_and_push "$ctr" "webserver-operator-catalog:$tag"
+}
+
 operator_image() {
   local binary=$1 tag=$2
   from_scratch "webserver-operator:$tag" "$binary:/manager" -- \
@@ -106,5 +140,7 @@ case "${1:-}" in
   nginx) nginx_images "$2" ;;
   operator) operator_image "$2" "$3" ;;
   prober) prober_image ;;
+  bundle) bundle_image "$2" "$3" ;;
+  catalog) catalog_image "$2" "$3" "$4" ;;
   *) echo "usage: $0 pause | coredns BIN | nginx ROOTFS | operator BIN TAG" >&2; exit 2 ;;
 esac
