@@ -2,7 +2,7 @@
 # built from pinned sources into a cache outside the checkout, so clones share it.
 
 # VERSION is the operator (and bundle) version.
-VERSION ?= 0.1.0
+VERSION ?= 0.2.0
 IMAGE_TAG_BASE ?= 127.0.0.1:5000/webserver-operator
 IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
 
@@ -73,7 +73,7 @@ test: manifests generate fmt vet envtest-assets ginkgo ## Run unit and envtest (
 		--skip-package=test/e2e --cover --coverprofile=cover.out --output-dir=$(LOCALBIN) ./api/... ./internal/... ./test/bundle/...
 
 .PHONY: verify
-verify: manifests generate fmt bundle ## Regenerate everything (code, manifests, bundle) and fail when the tree changes.
+verify: manifests generate fmt catalog ## Regenerate everything (code, manifests, bundle, catalog) and fail when the tree changes.
 	go mod tidy
 	@if [ -n "$$(git status --porcelain)" ]; then \
 		echo "Generated files or go.mod are out of date; run 'make manifests generate fmt' and 'go mod tidy':"; \

@@ -2,4 +2,4 @@
 package version
 
 // Version of the operator; the Makefile sets it with -ldflags -X.
-var Version = "0.1.0"
+var Version = "0.2.0"

@@ -119,7 +119,10 @@ catalog_image() {
     mkdir -p "$tmp/root$(dirname "$lib")"
     cp -L "$lib" "$tmp/root$lib"
   done
+  # The serving cache is built here, as `opm generate dockerfile` would at image build time.
+  "$opm" serve "$configs" --cache-dir="$tmp/root/tmp/cache" --cache-only 2>/dev/null
   chmod 1777 "$tmp/root/tmp"
+  chmod -R a+rX "$tmp/root/tmp/cache"
   ctr=$(buildah from scratch)
   buildah copy -q "$ctr" "$tmp/root" / >/dev/null
   buildah copy -q "$ctr" "$configs" /configs >/dev/null
