@@ -46,9 +46,9 @@ var _ = Describe("WebServer deletion", func() {
 		ws := getWebServer(ctx, namespace, "gone")
 
 		Expect(k8sClient.Delete(ctx, ws)).To(Succeed())
-		Eventually(func() bool {
-			return apierrors.IsNotFound(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, &webserverv1alpha1.WebServer{}))
-		}).WithTimeout(timeout).Should(BeTrue())
+		Eventually(func() error {
+			return k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, &webserverv1alpha1.WebServer{})
+		}).WithTimeout(timeout).Should(Satisfy(apierrors.IsNotFound), "the finalizer was not removed")
 		Expect(seriesOf(namespace, "gone")).To(BeZero())
 		Eventually(func() []string { return eventReasons(ctx, namespace, "gone") }).WithTimeout(timeout).Should(ContainElement("Deleted"))
 

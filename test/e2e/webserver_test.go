@@ -313,8 +313,8 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		ws := getWS(Default)
 		Expect(ws.Finalizers).To(ContainElement(webserverv1alpha1.Finalizer))
 		Expect(k8s.Delete(ctx, ws)).To(Succeed())
-		Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(ctx, key, &webserverv1alpha1.WebServer{})) }).
-			WithTimeout(long).Should(BeTrue())
+		Eventually(func() error { return k8s.Get(ctx, key, &webserverv1alpha1.WebServer{}) }).
+			WithTimeout(long).Should(Satisfy(apierrors.IsNotFound), "the finalizer was not removed")
 
 		selector := client.MatchingLabels{"app.kubernetes.io/instance": site}
 		Eventually(func(g Gomega) {
