@@ -38,11 +38,14 @@ type WebServerReconciler struct {
 	MaxConcurrentReconciles int
 }
 
-// +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;update;patch
+// Least privilege: children are written by server-side apply (create + patch) and removed
+// by garbage collection; only old config ConfigMaps are deleted by the operator.
+// +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=services;serviceaccounts;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one WebServer's children to the state its spec asks for and
