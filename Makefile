@@ -220,6 +220,23 @@ catalog: bundle opm ## Render the current bundle into the file-based catalog (ca
 catalog-build: opm ## Build the catalog image offline (opm serving catalog/) and push it to the local registry.
 	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh catalog $(OPM) catalog v$(VERSION)
 
+SCORECARD_TEST = $(GOBIN_CACHE)/scorecard-test-$(OPERATOR_SDK_VERSION)
+SCORECARD_CONFIG = $(LOCALBIN)/scorecard-config.yaml
+
+.PHONY: scorecard
+scorecard: operator-sdk deploy-local ## Run operator-sdk scorecard (basic, olm and our own suite) on bundle/ in the local cluster.
+	@[ -x $(SCORECARD_TEST) ] || { echo "Building scorecard-test $(OPERATOR_SDK_VERSION)"; \
+		cd hack/tools/operator-sdk && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $(SCORECARD_TEST).tmp \
+			github.com/operator-framework/operator-sdk/images/scorecard-test && mv $(SCORECARD_TEST).tmp $(SCORECARD_TEST); }
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh scorecard $(SCORECARD_TEST)
+	sed 's|quay.io/operator-framework/scorecard-test:.*|$(LOCAL_REGISTRY)/scorecard-test:v1|' \
+		bundle/tests/scorecard/config.yaml > $(SCORECARD_CONFIG)
+	KUBECONFIG=$(LOCAL_KUBECONFIG) kubectl apply -f test/scorecard/rbac.yaml
+	KUBECONFIG=$(LOCAL_KUBECONFIG) $(OPERATOR_SDK) scorecard ./bundle --config $(SCORECARD_CONFIG) \
+		--untar-image $(LOCAL_REGISTRY)/scorecard-untar:v1 --service-account scorecard --namespace default \
+		--wait-time 180s -o json > $(LOCALBIN)/scorecard-results.json || true
+	go run ./test/scorecard/report $(LOCALBIN)/scorecard-results.json
+
 ##@ Tools
 
 # go-install-tool builds package $(2) at version $(3) into the shared cache once and links

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(containerd runc containernetworking-plugins buildah skopeo docker-registry
-  debootstrap iptables conntrack ethtool socat)
+  debootstrap iptables conntrack ethtool socat busybox-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -246,3 +246,5 @@ require (
 )
 
 tool github.com/operator-framework/operator-sdk/cmd/operator-sdk
+
+tool github.com/operator-framework/operator-sdk/images/scorecard-test

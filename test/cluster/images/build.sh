@@ -9,6 +9,7 @@
 #        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
 #        build.sh bundle BUNDLE_DOCKERFILE TAG   # webserver-operator-bundle:TAG from bundle/
 #        build.sh catalog OPM CATALOG_DIR TAG    # webserver-operator-catalog:TAG
+#        build.sh scorecard SCORECARD_TEST_BINARY  # scorecard-test, scorecard-untar, webserver-operator-scorecard
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -131,6 +132,24 @@ catalog_image() {
   commit_and_push "$ctr" "webserver-operator-catalog:$tag"
 }
 
+# scorecard: operator-sdk's scorecard-test (built from its pinned source) and the untar
+# image its pods unpack the bundle with (Debian's static busybox).
+scorecard_images() {
+  local scorecard_test=$1 tmp
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+  from_scratch scorecard-test:v1 "$scorecard_test:/usr/local/bin/scorecard-test" -- \
+    --env PATH=/usr/local/bin --user 65532:65532 --entrypoint '["/usr/local/bin/scorecard-test"]'
+  mkdir -p "$tmp/bin" "$tmp/tmp"
+  cp /bin/busybox "$tmp/bin/busybox"
+  for applet in sh tar gzip ls cat; do ln -s busybox "$tmp/bin/$applet"; done
+  chmod 1777 "$tmp/tmp"
+  from_scratch scorecard-untar:v1 "$tmp:/" -- --env PATH=/bin --user 65532:65532
+  # webserver-operator's own scorecard test (test/scorecard).
+  (cd "$here/../../.." && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/scorecard" ./test/scorecard)
+  from_scratch webserver-operator-scorecard:v1 "$tmp/scorecard:/scorecard" -- --user 65532:65532
+}
+
 operator_image() {
   local binary=$1 tag=$2
   from_scratch "webserver-operator:$tag" "$binary:/manager" -- \
@@ -145,5 +164,6 @@ case "${1:-}" in
   prober) prober_image ;;
   bundle) bundle_image "$2" "$3" ;;
   catalog) catalog_image "$2" "$3" "$4" ;;
+  scorecard) scorecard_images "$2" ;;
   *) echo "usage: $0 pause | coredns BIN | nginx ROOTFS | operator BIN TAG" >&2; exit 2 ;;
 esac
