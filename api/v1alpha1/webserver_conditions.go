@@ -39,6 +39,9 @@ const (
 	ReasonAsExpected = "AsExpected"
 	// ReasonReplicaFailure: pods could not be created (quota, admission, ...).
 	ReasonReplicaFailure = "ReplicaFailure"
+	// ReasonNameConflict: an object the WebServer needs exists under its name and belongs to
+	// someone else; the operator does not take it over.
+	ReasonNameConflict = "NameConflict"
 	// ReasonReplicasUnavailable: fewer pods are ready than desired outside a rollout.
 	ReasonReplicasUnavailable = "ReplicasUnavailable"
 

@@ -20,6 +20,8 @@ type scope struct {
 	deployment *appsv1.Deployment
 	// templateChanged is true when this reconcile moved the pods to a new template.
 	templateChanged bool
+	// nameConflict says which child could not be created because a foreign object has its name.
+	nameConflict string
 }
 
 // configResult is the config the pods should use and whether it is the one the spec asks for.

@@ -81,7 +81,8 @@ func containsSubset(list []any, want any) bool {
 	return false
 }
 
-// isEmpty treats values the API server drops on write (false, 0, "", {}, []) as absent.
+// isEmpty treats what the API server drops on write (null, {}, []) as absent. Explicit
+// false and 0 are compared: the operator sets them on purpose (e.g. no token mount).
 func isEmpty(v any) bool {
 	switch t := v.(type) {
 	case nil:
@@ -91,6 +92,6 @@ func isEmpty(v any) bool {
 	case []any:
 		return len(t) == 0
 	default:
-		return reflect.ValueOf(v).IsZero()
+		return false
 	}
 }

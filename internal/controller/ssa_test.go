@@ -16,6 +16,7 @@ func TestIsSubset(t *testing.T) {
 		{"server defaults ignored", map[string]any{"a": 1.0}, map[string]any{"a": 1.0, "defaulted": true}, true},
 		{"missing field", map[string]any{"a": 1.0}, map[string]any{}, false},
 		{"empty desired map counts as absent", map[string]any{"annotations": map[string]any{}}, map[string]any{}, true},
+		{"explicit false is compared", map[string]any{"automountServiceAccountToken": false}, map[string]any{}, false},
 		{"changed nested value", map[string]any{"spec": map[string]any{"replicas": 2.0}}, map[string]any{"spec": map[string]any{"replicas": 7.0}}, false},
 		{"list elements matched by content", []any{map[string]any{"name": "b"}}, []any{map[string]any{"name": "a"}, map[string]any{"name": "b", "x": 1.0}}, true},
 		{"list element missing", []any{map[string]any{"name": "c"}}, []any{map[string]any{"name": "a"}}, false},

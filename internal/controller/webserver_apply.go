@@ -2,12 +2,19 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 
 	"github.com/webserver-operator/webserver-operator/internal/metrics"
 )
@@ -22,9 +29,12 @@ type applyOutcome struct {
 	object *unstructured.Unstructured
 }
 
-// applyChild server-side applies desired unless observed (nil when absent) already holds
-// every field of it, so an unchanged WebServer costs no write at all.
-func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired runtime.ApplyConfiguration, observed client.Object) (applyOutcome, error) {
+// applyChild server-side applies desired unless observed (the cached child, nil when the
+// cache has none) already holds every field of it, so an unchanged WebServer costs no
+// write at all. existedBefore says whether an earlier reconcile created the child, so a
+// missing one was deleted by someone else.
+func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired runtime.ApplyConfiguration, observed client.Object,
+	existedBefore bool) (applyOutcome, error) {
 	desiredMap, err := toMap(desired)
 	if err != nil {
 		return applyOutcome{}, err
@@ -42,16 +52,35 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 	u.SetAnnotations(annotations)
 	kind := u.GetKind()
 
+	var observedMap map[string]any
+	if observed != nil {
+		if observedMap, err = toMap(observed); err != nil {
+			return applyOutcome{}, err
+		}
+	} else {
+		// The cache holds only labelled children: ask the API server before creating, so an
+		// object of the user's that happens to have the name is never taken over.
+		live := &unstructured.Unstructured{}
+		live.SetGroupVersionKind(u.GroupVersionKind())
+		err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(u), live)
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			return applyOutcome{}, fmt.Errorf("reading %s %s: %w", kind, u.GetName(), err)
+		case !metav1.IsControlledBy(live, s.ws):
+			s.nameConflict = fmt.Sprintf("%s %s exists and is not owned by this WebServer: rename or delete it", kind, u.GetName())
+			r.Recorder.Eventf(s.ws, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonNameConflict, "Reconcile", s.nameConflict)
+			return applyOutcome{}, reconcile.TerminalError(errors.New(s.nameConflict))
+		default:
+			observed, observedMap = live, live.Object
+		}
+	}
+
 	var outcome applyOutcome
 	if observed == nil {
 		outcome.created = true
-		// Children exist from the first successful reconcile on; one missing later was deleted.
-		outcome.drift = s.originalStatus.ObservedGeneration != 0
+		outcome.drift = existedBefore
 	} else {
-		observedMap, err := toMap(observed)
-		if err != nil {
-			return applyOutcome{}, err
-		}
 		// Typed objects from the cache carry no apiVersion and kind; compare the rest.
 		comparable := make(map[string]any, len(u.Object))
 		for k, v := range u.Object {

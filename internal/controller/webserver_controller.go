@@ -70,7 +70,7 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 
 	defer func() {
-		if err := r.patchStatus(ctx, s); err != nil {
+		if err := r.patchStatus(ctx, s, retErr); err != nil {
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 		}
 	}()

@@ -42,14 +42,12 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		return ctrl.Result{}, err
 	}
 	if problem != "" {
+		// The Deployment is left as it is (reconcileDeployment): a half-applied spec could
+		// point new pods at what does not exist.
 		s.config = configResult{
 			reason:  webserverv1alpha1.ReasonConfigMapNotFound,
-			message: problem + "; the pods keep their current config",
-		}
-		if s.deployment != nil {
-			s.config.configMapName = mountedConfigMap(s.deployment)
-			s.config.contentHash = s.deployment.Spec.Template.Annotations[resources.AnnotationContentHash]
-			s.config.hash = s.ws.Status.ConfigHash
+			message: problem + "; the pods keep running as they are until it exists",
+			hash:    s.ws.Status.ConfigHash,
 		}
 		return ctrl.Result{}, nil
 	}
@@ -125,7 +123,7 @@ func (r *WebServerReconciler) reconcileServiceAccount(ctx context.Context, s *sc
 	if err := r.getOptional(ctx, s.ws.Name, s.ws.Namespace, observed); err != nil {
 		return ctrl.Result{}, err
 	}
-	_, err := r.applyChild(ctx, s, resources.ServiceAccount(s.ws), nilIfAbsent(observed))
+	_, err := r.applyChild(ctx, s, resources.ServiceAccount(s.ws), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
 	return ctrl.Result{}, err
 }
 
@@ -134,15 +132,15 @@ func (r *WebServerReconciler) reconcileService(ctx context.Context, s *scope) (c
 	if err := r.getOptional(ctx, s.ws.Name, s.ws.Namespace, observed); err != nil {
 		return ctrl.Result{}, err
 	}
-	_, err := r.applyChild(ctx, s, resources.Service(s.ws), nilIfAbsent(observed))
+	_, err := r.applyChild(ctx, s, resources.Service(s.ws), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
 	return ctrl.Result{}, err
 }
 
 // reconcileDeployment applies the nginx Deployment and tells users when it starts
 // moving pods: creation, scaling, a new template.
 func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope) (ctrl.Result, error) {
-	if s.config.configMapName == "" {
-		// Nothing valid to serve yet; ConfigValid says why.
+	if !s.config.valid {
+		// A referenced ConfigMap is missing; ConfigValid says which.
 		return ctrl.Result{}, nil
 	}
 	ws := s.ws
@@ -156,7 +154,9 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 	if s.deployment != nil {
 		observed = s.deployment
 	}
-	outcome, err := r.applyChild(ctx, s, desired, observed)
+	// A Deployment existed if an earlier reconcile saw pods on it or a rollout complete.
+	existedBefore := s.originalStatus.LastGoodImage != "" || s.originalStatus.Replicas > 0
+	outcome, err := r.applyChild(ctx, s, desired, observed, existedBefore)
 	if err != nil || !outcome.applied {
 		return ctrl.Result{}, err
 	}

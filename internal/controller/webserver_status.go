@@ -23,8 +23,8 @@ import (
 // only when it changed. It is server-side applied: no resourceVersion precondition to
 // conflict with a cache that has not yet seen the previous write, and fields that went
 // back to their zero value are removed rather than left behind as a merge patch would.
-func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope) error {
-	r.computeStatus(s)
+func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope, reconcileErr error) error {
+	r.computeStatus(s, reconcileErr == nil)
 	recordMetrics(s.ws)
 	if equality.Semantic.DeepEqual(*s.originalStatus, s.ws.Status) {
 		return nil
@@ -44,13 +44,17 @@ func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope) error {
 	return nil
 }
 
-func (r *WebServerReconciler) computeStatus(s *scope) {
+// computeStatus fills status from the scope; observedGeneration advances only when the
+// reconcile completed, so it never claims a spec was acted on when it was not.
+func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 	ws := s.ws
 	st := &ws.Status
 	rollout := observeRollout(s.deployment, s.templateChanged)
 	reason := progressReason(s.originalStatus, s.deployment, rollout)
 
-	st.ObservedGeneration = ws.Generation
+	if completed {
+		st.ObservedGeneration = ws.Generation
+	}
 	st.ReconciledBy = r.OperatorVersion
 	st.TargetImage = s.image
 	if s.config.hash != "" {
@@ -73,7 +77,7 @@ func (r *WebServerReconciler) computeStatus(s *scope) {
 	setConfigValidCondition(ws, s.config)
 	setAvailableCondition(ws, s.deployment)
 	setProgressingCondition(ws, rollout, reason, s.config)
-	setDegradedCondition(ws, s.deployment, rollout)
+	setDegradedCondition(ws, s.deployment, rollout, s.nameConflict)
 	setUpgradeableCondition(ws)
 }
 
@@ -141,7 +145,7 @@ func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutSta
 	switch rollout {
 	case rolloutAbsent:
 		message := "creating the Deployment"
-		if config.configMapName == "" {
+		if !config.valid {
 			message = "waiting for a usable config: " + config.message
 		}
 		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, message)
@@ -158,7 +162,11 @@ func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutSta
 	}
 }
 
-func setDegradedCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment, rollout rolloutState) {
+func setDegradedCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment, rollout rolloutState, nameConflict string) {
+	if nameConflict != "" {
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonNameConflict, nameConflict)
+		return
+	}
 	if rollout == rolloutStalled {
 		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded,
 			fmt.Sprintf("new pods of %s did not become ready within %ds; the pods of %s keep serving. "+

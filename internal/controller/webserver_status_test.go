@@ -140,7 +140,7 @@ func TestSetDegradedCondition(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ws := &webserverv1alpha1.WebServer{}
-			setDegradedCondition(ws, tt.dep, tt.rollout)
+			setDegradedCondition(ws, tt.dep, tt.rollout, "")
 			assertCondition(t, ws, webserverv1alpha1.ConditionDegraded, tt.wantStatus, tt.wantReason, tt.wantInMsg)
 		})
 	}

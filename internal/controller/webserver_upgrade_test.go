@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -179,5 +180,23 @@ var _ = Describe("WebServer upgrades", func() {
 		eventuallyDeployment(ctx, namespace, "restart", func(g Gomega, dep *appsv1.Deployment) {
 			g.Expect(dep.Spec.Template.Annotations).To(HaveKeyWithValue(resources.AnnotationRestartedAt, "2026-11-22T10:00:00Z"))
 		})
+	})
+
+	It("waits for a referenced ConfigMap before creating the Deployment, then creates it", func() {
+		createWebServer(ctx, namespace, "later", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{ConfigMapRef: &webserverv1alpha1.ConfigMapKeyReference{Name: "site"}}
+		})
+		eventuallyCondition(ctx, namespace, "later", webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonConfigMapNotFound)
+		Consistently(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "later"}, &appsv1.Deployment{}))
+		}).WithTimeout(time.Second).Should(BeTrue(), "a Deployment was created without its config")
+
+		Expect(k8sClient.Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "site"},
+			Data:       map[string]string{"server.conf": "location / { return 200 'ok'; }"},
+		})).To(Succeed())
+		eventuallyDeployment(ctx, namespace, "later", func(g Gomega, dep *appsv1.Deployment) {})
+		Eventually(func() []string { return eventReasons(ctx, namespace, "later") }).WithTimeout(timeout).Should(ContainElement("Created"))
+		Expect(eventReasons(ctx, namespace, "later")).NotTo(ContainElement("DriftRepaired"))
 	})
 })
