@@ -282,6 +282,22 @@ remove_containers() {
   done
 }
 
+# remove_kubelet_chains drops the iptables chains the kubelet creates (kube-proxy cleans its own).
+remove_kubelet_chains() {
+  local tool table hook chain
+  for tool in iptables ip6tables; do
+    for table in filter nat mangle; do
+      for hook in INPUT OUTPUT; do
+        while "$tool" -t "$table" -D "$hook" -j KUBE-FIREWALL 2>/dev/null; do :; done
+      done
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$tool" -t "$table" -F "$chain" 2>/dev/null || true
+        "$tool" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+
 down() {
   local purge=${1:-}
   [ -d "$STATE" ] || { log "No cluster state at $STATE"; return 0; }
@@ -301,10 +317,11 @@ down() {
   rm -rf "$STATE/cni/ipam"
   ip link delete "$BRIDGE" 2>/dev/null || true
   # Mounts the kubelet and containerd left under the state directory.
-  grep -o " $STATE[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -o " $STATE[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 
   if [ "$purge" = "--purge" ]; then
     [ -x "${K8S_BIN_DIR:-}/kube-proxy" ] && "$K8S_BIN_DIR/kube-proxy" --cleanup >/dev/null 2>&1 || true
+    remove_kubelet_chains
     rm -rf "$STATE"
     log "Cluster purged"
   else
