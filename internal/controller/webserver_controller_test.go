@@ -20,14 +20,9 @@ import (
 )
 
 var _ = Describe("WebServer reconciler", func() {
-	var (
-		ctx       context.Context
-		namespace string
-	)
-	BeforeEach(func() {
-		ctx = context.Background()
-		namespace = newNamespace(ctx)
-	})
+	ctx := context.Background()
+	var namespace string
+	BeforeEach(func() { namespace = newNamespace(ctx) })
 
 	It("creates owned, labelled, restricted children and reports status", func() {
 		createWebServer(ctx, namespace, "site", func(ws *webserverv1alpha1.WebServer) {

@@ -18,14 +18,9 @@ import (
 )
 
 var _ = Describe("WebServer upgrades", func() {
-	var (
-		ctx       context.Context
-		namespace string
-	)
-	BeforeEach(func() {
-		ctx = context.Background()
-		namespace = newNamespace(ctx)
-	})
+	ctx := context.Background()
+	var namespace string
+	BeforeEach(func() { namespace = newNamespace(ctx) })
 
 	It("rolls a new image and tracks it in status and events", func() {
 		createWebServer(ctx, namespace, "up", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = "nginx:1.26" })

@@ -14,14 +14,9 @@ import (
 )
 
 var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
-	var (
-		ctx       context.Context
-		namespace string
-	)
-	BeforeEach(func() {
-		ctx = context.Background()
-		namespace = newNamespace(ctx)
-	})
+	ctx := context.Background()
+	var namespace string
+	BeforeEach(func() { namespace = newNamespace(ctx) })
 
 	DescribeTable("rejects invalid WebServers with a message that says what to fix",
 		func(name string, mutate func(*webserverv1alpha1.WebServer), message string) {
