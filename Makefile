@@ -28,18 +28,25 @@ OPERATOR_SDK_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/opera
 OPERATOR_SDK ?= $(LOCALBIN)/operator-sdk
 OPM_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/operator-registry" {print $$2; exit}' hack/tools/opm/go.mod)
 OPM ?= $(LOCALBIN)/opm
+OLM_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/operator-lifecycle-manager" {print $$2; exit}' hack/tools/olm/go.mod)
+OLM_BIN_DIR = $(TOOLS_CACHE)/olm/$(or $(OLM_VERSION),unknown)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 GINKGO ?= $(LOCALBIN)/ginkgo
 
 LOCAL_BIN_MANAGER = $(LOCALBIN)/manager
-LDFLAGS = -s -w -X github.com/webserver-operator/webserver-operator/internal/version.Version=$(VERSION)
+version-ldflags = -s -w -X github.com/webserver-operator/webserver-operator/internal/version.Version=$(1)
+LDFLAGS = $(call version-ldflags,$(VERSION))
 
 .PHONY: all
 all: build
 
 ##@ General
+
+.PHONY: print-%
+print-%: ## Print a variable (scripts read VERSION and friends from here): make -s print-VERSION
+	@echo '$($*)'
 
 .PHONY: help
 help: ## Display this help.
@@ -219,6 +226,50 @@ catalog: bundle opm ## Render the current bundle into the file-based catalog (ca
 .PHONY: catalog-build
 catalog-build: opm ## Build the catalog image offline (opm serving catalog/) and push it to the local registry.
 	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh catalog $(OPM) catalog v$(VERSION)
+
+##@ OLM in the local cluster
+
+OLM_PKG = github.com/operator-framework/operator-lifecycle-manager
+
+.PHONY: olm-binaries
+olm-binaries: ## Build OLM's olm-operator, catalog-operator, packageserver and pod helpers from source.
+	@[ -x $(OLM_BIN_DIR)/cpb ] || { echo "Building OLM $(OLM_VERSION)"; rm -rf $(OLM_BIN_DIR).tmp; mkdir -p $(OLM_BIN_DIR).tmp; \
+		cd hack/tools/olm && CGO_ENABLED=0 go build -tags json1 -trimpath -o $(OLM_BIN_DIR).tmp/ \
+			-ldflags "-s -w -X $(OLM_PKG)/pkg/version.OLMVersion=$(OLM_VERSION:v%=%) -X $(OLM_PKG)/pkg/version.GitCommit=$(OLM_VERSION)" \
+			$(addprefix $(OLM_PKG)/,cmd/olm cmd/catalog cmd/package-server cmd/copy-content util/cpb) && \
+		rm -rf $(OLM_BIN_DIR) && mv $(OLM_BIN_DIR).tmp $(OLM_BIN_DIR); }
+
+.PHONY: olm-install
+olm-install: cluster-up opm olm-binaries ## Install OLM (built from source, images built locally) into the local cluster.
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh olm $(OLM_BIN_DIR) $(OLM_VERSION) $(OPM) $(OPM_VERSION)
+	go mod download github.com/operator-framework/api
+	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/olm.sh install \
+		$$(go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
+
+.PHONY: olm-uninstall
+olm-uninstall: ## Remove OLM from the local cluster.
+	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/olm.sh uninstall \
+		$$(go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
+
+# The release VERSION replaces, rebuilt from its commit (operator image and bundle) so the
+# upgrade tests start from what users of that release run.
+PREVIOUS_VERSION ?= 0.1.0
+PREVIOUS_COMMIT ?= 587db8c5cee364b074879813175ee3c136bf7b53
+PREVIOUS_SRC = $(LOCALBIN)/release-v$(PREVIOUS_VERSION)
+
+.PHONY: previous-release-images
+previous-release-images: ## Operator and bundle images of PREVIOUS_VERSION, built from PREVIOUS_COMMIT.
+	@git cat-file -e $(PREVIOUS_COMMIT)^{commit} 2>/dev/null || { \
+		echo "Commit $(PREVIOUS_COMMIT) (release $(PREVIOUS_VERSION)) is not in this clone: clone with full history"; exit 1; }
+	rm -rf $(PREVIOUS_SRC) && mkdir -p $(PREVIOUS_SRC)
+	git archive $(PREVIOUS_COMMIT) | tar -x -C $(PREVIOUS_SRC)
+	cd $(PREVIOUS_SRC) && CGO_ENABLED=0 go build -trimpath -ldflags "$(call version-ldflags,$(PREVIOUS_VERSION))" -o manager .
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh operator $(PREVIOUS_SRC)/manager v$(PREVIOUS_VERSION)
+	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh bundle $(PREVIOUS_SRC)/bundle.Dockerfile v$(PREVIOUS_VERSION)
+
+.PHONY: test-olm
+test-olm: ginkgo operator-sdk ## OLM suite: run bundle, run bundle-upgrade, catalog install and upgrade, uninstall (local cluster).
+	test/e2e/run.sh olm
 
 SCORECARD_TEST = $(GOBIN_CACHE)/scorecard-test-$(OPERATOR_SDK_VERSION)
 SCORECARD_CONFIG = $(LOCALBIN)/scorecard-config.yaml

@@ -78,6 +78,9 @@ func main() {
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "webserver-operator.webserver.dev",
+		// The process exits as soon as the manager stops, so the lease can be handed over at
+		// once: an upgraded operator takes over without waiting for the lease to expire.
+		LeaderElectionReleaseOnCancel: true,
 		Cache:                  controller.CacheOptions(),
 	})
 	if err != nil {

@@ -137,6 +137,20 @@ server = "https://$REGISTRY"
   capabilities = ["pull", "resolve", "push"]
   ca = "$PKI/ca.crt"
 EOF
+  # operator-sdk's run bundle and run bundle-upgrade put two upstream images in their catalog
+  # pods (the opm index image and a ubi9 decompression image, the latter not configurable).
+  # Offline, the cluster mirrors those registries to the local one, as a disconnected cluster
+  # would; `test/cluster/images/build.sh olm` pushes the stand-ins.
+  local upstream
+  for upstream in quay.io registry.access.redhat.com; do
+    mkdir -p "$STATE/containerd/certs.d/$upstream"
+    cat > "$STATE/containerd/certs.d/$upstream/hosts.toml" <<EOF
+server = "https://$upstream"
+[host."https://$REGISTRY"]
+  capabilities = ["pull", "resolve"]
+  ca = "$PKI/ca.crt"
+EOF
+  done
 
   cat > "$STATE/cni/net.d/10-webserver.conflist" <<EOF
 {

@@ -29,9 +29,15 @@ const (
 
 // kubectl runs kubectl against the cluster under test and returns its output.
 func kubectl(args ...string) string {
-	out, err := exec.Command("kubectl", args...).CombinedOutput()
+	out, err := kubectlE(args...)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "kubectl %s: %s", strings.Join(args, " "), out)
-	return string(out)
+	return out
+}
+
+// kubectlE is kubectl for commands expected to fail until something converges.
+func kubectlE(args ...string) (string, error) {
+	out, err := exec.Command("kubectl", args...).CombinedOutput()
+	return string(out), err
 }
 
 // httpGet fetches url and returns the status code and body.

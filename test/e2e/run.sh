@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
-# Runs the e2e suite against the local cluster: brings the cluster up (and stops it again
-# afterwards if it was not running), deploys the operator from freshly built images, and
-# runs the Ginkgo suite in test/e2e, then operator-sdk scorecard on the bundle.
+# Runs a Ginkgo suite of test/e2e against the local cluster, which it brings up (and stops
+# again afterwards if it was not running).
+#
+# usage: run.sh [e2e|olm]
+#   e2e: deploys the operator from freshly built images (kustomize), runs the specs labelled
+#        e2e, then operator-sdk scorecard on the bundle.
+#   olm: installs OLM, builds the operator, bundle and catalog images of this release and of
+#        the one it replaces, removes a kustomize-deployed operator, and runs the specs
+#        labelled olm (run bundle, run bundle-upgrade, catalog Subscription, uninstall).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+mode=${1:-e2e}
 state=${CLUSTER_STATE:-$PWD/.cluster}
 if ! make -s cluster-status >/dev/null 2>&1; then
   trap 'make -s cluster-down' EXIT
 fi
-make deploy-local
-CLUSTER_STATE=$state test/cluster/images/build.sh prober
 
 export KUBECONFIG=$state/pki/admin.kubeconfig
 export E2E_PROBER_IMAGE=127.0.0.1:5000/prober:v1
 export E2E_NGINX_IMAGE_A=127.0.0.1:5000/nginx:1.22-bookworm
 export E2E_NGINX_IMAGE_B=127.0.0.1:5000/nginx:1.22-slim
-bin/ginkgo -v --label-filter="${E2E_LABELS:-e2e}" --poll-progress-after=120s --timeout=40m ./test/e2e
+ginkgo() { bin/ginkgo -v --label-filter="$1" --poll-progress-after=120s --timeout=40m ./test/e2e; }
 
-# Scorecard's basic and olm suites plus our own test, as pods in the same cluster.
-make scorecard
+case $mode in
+  e2e)
+    make deploy-local
+    CLUSTER_STATE=$state test/cluster/images/build.sh prober
+    ginkgo "${E2E_LABELS:-e2e}"
+    # Scorecard's basic and olm suites plus our own test, as pods in the same cluster.
+    make scorecard
+    ;;
+  olm)
+    make olm-install images previous-release-images bundle-build catalog-build
+    CLUSTER_STATE=$state test/cluster/images/build.sh prober
+    # Here OLM installs the operator: one deployed with kustomize (make test-e2e) goes first.
+    make undeploy ignore-not-found=true
+    export E2E_OPERATOR_SDK=$PWD/bin/operator-sdk E2E_REGISTRY_CA=$state/pki/ca.crt
+    E2E_VERSION=$(make -s print-VERSION) E2E_PREVIOUS_VERSION=$(make -s print-PREVIOUS_VERSION)
+    E2E_INDEX_IMAGE=127.0.0.1:5000/opm:$(make -s print-OPM_VERSION)
+    export E2E_VERSION E2E_PREVIOUS_VERSION E2E_INDEX_IMAGE
+    ginkgo olm
+    ;;
+  *) echo "usage: $0 [e2e|olm]" >&2; exit 2 ;;
+esac

@@ -10,6 +10,7 @@
 #        build.sh bundle BUNDLE_DOCKERFILE TAG   # webserver-operator-bundle:TAG from bundle/
 #        build.sh catalog OPM CATALOG_DIR TAG    # webserver-operator-catalog:TAG
 #        build.sh scorecard SCORECARD_TEST_BINARY  # scorecard-test, scorecard-untar, webserver-operator-scorecard
+#        build.sh olm OLM_BIN_DIR OLM_TAG OPM OPM_TAG  # olm, opm and the stand-ins for operator-sdk's upstream images
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -97,15 +98,17 @@ prober_image() {
   rm -rf "$tmp"
 }
 
-# bundle: the OLM bundle image, labelled as bundle.Dockerfile says (no container engine needed).
+# bundle: an OLM bundle image from a bundle.Dockerfile (FROM scratch, LABEL and COPY lines only,
+# relative to the Dockerfile's directory), built without a container engine.
 bundle_image() {
-  local dockerfile=$1 tag=$2 ctr labels=()
+  local dockerfile=$1 tag=$2 context ctr labels=() src dest
+  context=$(dirname "$dockerfile")
   ctr=$(buildah from scratch)
   while read -r label; do labels+=(--label "$label"); done < <(awk '$1 == "LABEL" {print $2}' "$dockerfile")
   buildah config "${labels[@]}" "$ctr"
-  for dir in manifests metadata tests/scorecard; do
-    buildah copy -q "$ctr" "bundle/$dir" "/$dir/" >/dev/null
-  done
+  while read -r src dest; do
+    buildah copy -q "$ctr" "$context/$src" "$dest" >/dev/null
+  done < <(awk '$1 == "COPY" {print $2, $3}' "$dockerfile")
   commit_and_push "$ctr" "webserver-operator-bundle:$tag"
 }
 
@@ -116,10 +119,7 @@ catalog_image() {
   trap 'rm -rf "$tmp"' RETURN
   mkdir -p "$tmp/root/bin" "$tmp/root/tmp"
   cp -L "$opm" "$tmp/root/bin/opm"
-  for lib in $(ldd "$opm" | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}'); do
-    mkdir -p "$tmp/root$(dirname "$lib")"
-    cp -L "$lib" "$tmp/root$lib"
-  done
+  with_libs "$opm" "$tmp/root"
   # The serving cache is built here, as `opm generate dockerfile` would at image build time.
   "$opm" serve "$configs" --cache-dir="$tmp/root/tmp/cache" --cache-only 2>/dev/null
   chmod 1777 "$tmp/root/tmp"
@@ -140,14 +140,65 @@ scorecard_images() {
   trap 'rm -rf "$tmp"' RETURN
   from_scratch scorecard-test:v1 "$scorecard_test:/usr/local/bin/scorecard-test" -- \
     --env PATH=/usr/local/bin --user 65532:65532 --entrypoint '["/usr/local/bin/scorecard-test"]'
-  mkdir -p "$tmp/bin" "$tmp/tmp"
-  cp /bin/busybox "$tmp/bin/busybox"
-  for applet in sh tar gzip ls cat; do ln -s busybox "$tmp/bin/$applet"; done
-  chmod 1777 "$tmp/tmp"
+  busybox_root "$tmp" sh tar gzip ls cat
   from_scratch scorecard-untar:v1 "$tmp:/" -- --env PATH=/bin --user 65532:65532
   # webserver-operator's own scorecard test (test/scorecard).
   (cd "$here/../../.." && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/scorecard" ./test/scorecard)
   from_scratch webserver-operator-scorecard:v1 "$tmp/scorecard:/scorecard" -- --user 65532:65532
+}
+
+# busybox_root DIR APPLET...: Debian's static busybox as /bin/busybox with the given applets.
+busybox_root() {
+  local dir=$1
+  shift
+  mkdir -p "$dir/bin" "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  for applet in "$@"; do ln -sf busybox "$dir/bin/$applet"; done
+}
+
+# with_libs BINARY ROOT: copies BINARY's shared libraries and loader (cgo) into ROOT.
+with_libs() {
+  local lib
+  for lib in $(ldd "$1" | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$2$(dirname "$lib")"
+    cp -L "$lib" "$2$lib"
+  done
+}
+
+# olm: OLM's binaries (olm-operator, catalog-operator, packageserver, and the helpers its bundle
+# unpack jobs and catalog pods copy: cpb, copy-content) with busybox's cp; opm with its libraries
+# and a shell, for catalog pods and bundle unpack jobs. operator-sdk's run bundle names
+# quay.io/operator-framework/opm:latest and registry.access.redhat.com/ubi9/ubi:9.7 (sh, cat and
+# gzip); the cluster mirrors both registries to the local one, so they are pushed under those paths.
+olm_images() {
+  local bin_dir=$1 olm_tag=$2 opm=$3 opm_tag=$4 tmp ctr
+  pushed "olm:$olm_tag" && pushed "opm:$opm_tag" && pushed operator-framework/opm:latest && pushed ubi9/ubi:9.7 &&
+    return 0
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+
+  busybox_root "$tmp/olm" sh cp
+  cp "$bin_dir"/{olm,catalog,package-server,copy-content,cpb} "$tmp/olm/bin/"
+  from_scratch "olm:$olm_tag" "$tmp/olm:/" -- --env PATH=/bin --user 65532:65532 \
+    --label "org.opencontainers.image.version=$olm_tag"
+
+  busybox_root "$tmp/opm" sh cp ls cat
+  cp -L "$opm" "$tmp/opm/bin/opm"
+  with_libs "$opm" "$tmp/opm"
+  mkdir -p "$tmp/opm/configs"
+  ctr=$(buildah from scratch)
+  buildah copy -q "$ctr" "$tmp/opm" / >/dev/null
+  buildah config --env PATH=/bin --user 65532:65532 --entrypoint '["/bin/opm"]' \
+    --label operators.operatorframework.io.index.configs.v1=/configs "$ctr"
+  buildah commit -q --rm "$ctr" "localhost/opm:$opm_tag" >/dev/null
+  for name in "opm:$opm_tag" operator-framework/opm:latest; do
+    buildah push -q --cert-dir "$CERTS" "localhost/opm:$opm_tag" "docker://$REGISTRY/$name"
+    log "Pushed $REGISTRY/$name"
+  done
+
+  busybox_root "$tmp/ubi" sh cat gzip ls
+  from_scratch ubi9/ubi:9.7 "$tmp/ubi:/" -- --env PATH=/bin --user 65532:65532
 }
 
 operator_image() {
@@ -165,5 +216,6 @@ case "${1:-}" in
   bundle) bundle_image "$2" "$3" ;;
   catalog) catalog_image "$2" "$3" "$4" ;;
   scorecard) scorecard_images "$2" ;;
+  olm) olm_images "$2" "$3" "$4" "$5" ;;
   *) echo "usage: $0 pause | coredns BIN | nginx ROOTFS | operator BIN TAG" >&2; exit 2 ;;
 esac
