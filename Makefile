@@ -28,6 +28,9 @@ OPERATOR_SDK_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/opera
 OPERATOR_SDK ?= $(LOCALBIN)/operator-sdk
 OPM_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/operator-registry" {print $$2; exit}' hack/tools/opm/go.mod)
 OPM ?= $(LOCALBIN)/opm
+# OLM probes catalog pods with grpc_health_probe, which catalog images carry next to opm.
+GRPC_HEALTH_PROBE_VERSION ?= $(shell awk '$$1 == "replace" && $$2 == "github.com/grpc-ecosystem/grpc-health-probe" {print $$5; exit}' hack/tools/opm/go.mod)
+GRPC_HEALTH_PROBE_CACHE = $(GOBIN_CACHE)/grpc_health_probe-$(GRPC_HEALTH_PROBE_VERSION)
 OLM_VERSION ?= $(shell awk '$$1 == "github.com/operator-framework/operator-lifecycle-manager" {print $$2; exit}' hack/tools/olm/go.mod)
 OLM_BIN_DIR = $(TOOLS_CACHE)/olm/$(or $(OLM_VERSION),unknown)
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
@@ -343,7 +346,11 @@ opm: ## Build opm.
 			-X github.com/operator-framework/operator-registry/cmd/opm/version.gitCommit=$(OPM_VERSION)" \
 			-o $(GOBIN_CACHE)/opm-$(OPM_VERSION).tmp github.com/operator-framework/operator-registry/cmd/opm && \
 		mv $(GOBIN_CACHE)/opm-$(OPM_VERSION).tmp $(GOBIN_CACHE)/opm-$(OPM_VERSION); }
+	@[ -x "$(GRPC_HEALTH_PROBE_CACHE)" ] || { echo "Building grpc_health_probe $(GRPC_HEALTH_PROBE_VERSION)"; \
+		cd hack/tools/opm && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $(GRPC_HEALTH_PROBE_CACHE).tmp \
+			github.com/grpc-ecosystem/grpc-health-probe && mv $(GRPC_HEALTH_PROBE_CACHE).tmp $(GRPC_HEALTH_PROBE_CACHE); }
 	@mkdir -p $(LOCALBIN); ln -sf $(GOBIN_CACHE)/opm-$(OPM_VERSION) $(OPM)
+	@ln -sf $(GRPC_HEALTH_PROBE_CACHE) $(LOCALBIN)/grpc_health_probe
 
 .PHONY: envtest-assets
 envtest-assets: ## Build etcd and kube-apiserver for envtest from source (cached; cold ~15 min).

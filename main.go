@@ -81,7 +81,7 @@ func main() {
 		// The process exits as soon as the manager stops, so the lease can be handed over at
 		// once: an upgraded operator takes over without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                  controller.CacheOptions(),
+		Cache:                         controller.CacheOptions(),
 	})
 	if err != nil {
 		setupLog.Error(err, "Unable to create manager")

@@ -8,7 +8,7 @@
 #        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
 #        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
 #        build.sh bundle BUNDLE_DOCKERFILE TAG   # webserver-operator-bundle:TAG from bundle/
-#        build.sh catalog OPM CATALOG_DIR TAG    # webserver-operator-catalog:TAG
+#        build.sh catalog OPM CATALOG_DIR TAG    # webserver-operator-catalog:TAG (grpc_health_probe next to OPM)
 #        build.sh scorecard SCORECARD_TEST_BINARY  # scorecard-test, scorecard-untar, webserver-operator-scorecard
 #        build.sh olm OLM_BIN_DIR OLM_TAG OPM OPM_TAG  # olm, opm and the stand-ins for operator-sdk's upstream images
 set -euo pipefail
@@ -118,8 +118,7 @@ catalog_image() {
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
   mkdir -p "$tmp/root/bin" "$tmp/root/tmp"
-  cp -L "$opm" "$tmp/root/bin/opm"
-  with_libs "$opm" "$tmp/root"
+  opm_with_probe "$opm" "$tmp/root"
   # The serving cache is built here, as `opm generate dockerfile` would at image build time.
   "$opm" serve "$configs" --cache-dir="$tmp/root/tmp/cache" --cache-only 2>/dev/null
   chmod 1777 "$tmp/root/tmp"
@@ -128,7 +127,7 @@ catalog_image() {
   buildah copy -q "$ctr" "$tmp/root" / >/dev/null
   buildah copy -q "$ctr" "$configs" /configs >/dev/null
   buildah config --entrypoint '["/bin/opm"]' --cmd '["serve", "/configs", "--cache-dir=/tmp/cache"]' \
-    --user 65532:65532 --label operators.operatorframework.io.index.configs.v1=/configs "$ctr"
+    --env PATH=/bin --user 65532:65532 --label operators.operatorframework.io.index.configs.v1=/configs "$ctr"
   commit_and_push "$ctr" "webserver-operator-catalog:$tag"
 }
 
@@ -166,6 +165,14 @@ with_libs() {
   done
 }
 
+# opm_with_probe OPM ROOT: opm with its libraries, and the grpc_health_probe found next to it
+# (OLM's readiness and liveness probes of catalog pods run it).
+opm_with_probe() {
+  cp -L "$1" "$2/bin/opm"
+  cp -L "$(dirname "$1")/grpc_health_probe" "$2/bin/grpc_health_probe"
+  with_libs "$1" "$2"
+}
+
 # olm: OLM's binaries (olm-operator, catalog-operator, packageserver, and the helpers its bundle
 # unpack jobs and catalog pods copy: cpb, copy-content) with busybox's cp; opm with its libraries
 # and a shell, for catalog pods and bundle unpack jobs. operator-sdk's run bundle names
@@ -173,8 +180,6 @@ with_libs() {
 # gzip); the cluster mirrors both registries to the local one, so they are pushed under those paths.
 olm_images() {
   local bin_dir=$1 olm_tag=$2 opm=$3 opm_tag=$4 tmp ctr
-  pushed "olm:$olm_tag" && pushed "opm:$opm_tag" && pushed operator-framework/opm:latest && pushed ubi9/ubi:9.7 &&
-    return 0
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
 
@@ -184,8 +189,7 @@ olm_images() {
     --label "org.opencontainers.image.version=$olm_tag"
 
   busybox_root "$tmp/opm" sh cp ls cat
-  cp -L "$opm" "$tmp/opm/bin/opm"
-  with_libs "$opm" "$tmp/opm"
+  opm_with_probe "$opm" "$tmp/opm"
   mkdir -p "$tmp/opm/configs"
   ctr=$(buildah from scratch)
   buildah copy -q "$ctr" "$tmp/opm" / >/dev/null
