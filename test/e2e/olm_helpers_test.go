@@ -36,14 +36,13 @@ const (
 
 // operatorSDK runs operator-sdk against the cluster under test. Its registry client speaks
 // HTTPS to the local registry, whose certificate the cluster CA signed.
-func operatorSDK(args ...string) string {
+func operatorSDK(args ...string) {
 	cmd := exec.Command(operatorSDKBin, args...)
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+registryCA)
 	By("operator-sdk " + strings.Join(args, " "))
 	out, err := cmd.CombinedOutput()
 	GinkgoWriter.Println(string(out))
 	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "operator-sdk %s: %s", strings.Join(args, " "), out)
-	return string(out)
 }
 
 func csvName(version string) string { return packageName + ".v" + version }
