@@ -125,6 +125,18 @@ func (o *operand) pods(ctx context.Context, g Gomega) ([]types.UID, int64) {
 	return uids, dep.Generation
 }
 
+// expectUpgradeUnderLoad sends requests to the operand while upgrade moves the operator in
+// namespace from the previous release to the current one, then expects the current CSV to
+// have replaced the previous one, the operand adopted without a restart, and no failed request.
+func (o *operand) expectUpgradeUnderLoad(ctx context.Context, namespace, what string, upgrade func()) {
+	l := startLoad(o.url)
+	upgrade()
+	expectCSVSucceeded(ctx, namespace, currentVer)
+	expectCSVReplaced(ctx, namespace, previousVer)
+	o.expectAdoptedWithoutRestart(ctx, currentVer)
+	l.stopAndExpectNoFailures(what)
+}
+
 // expectAdoptedWithoutRestart waits until the operator of version has reconciled the operand,
 // then checks that its pods and Deployment are the ones the previous operator made.
 func (o *operand) expectAdoptedWithoutRestart(ctx context.Context, operatorVersion string) {

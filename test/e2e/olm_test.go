@@ -56,12 +56,9 @@ var _ = Describe("OLM install and upgrade", Ordered, Label("olm"), func() {
 		})
 
 		It("upgrades with run bundle-upgrade: the WebServer keeps its pods and serves throughout", func() {
-			l := startLoad(app.url)
-			operatorSDK("run", "bundle-upgrade", currentBundle, "--namespace", sdkNamespace, "--timeout", "5m")
-			expectCSVSucceeded(ctx, sdkNamespace, currentVer)
-			expectCSVReplaced(ctx, sdkNamespace, previousVer)
-			app.expectAdoptedWithoutRestart(ctx, currentVer)
-			l.stopAndExpectNoFailures("operator upgrade by run bundle-upgrade")
+			app.expectUpgradeUnderLoad(ctx, sdkNamespace, "operator upgrade by run bundle-upgrade", func() {
+				operatorSDK("run", "bundle-upgrade", currentBundle, "--namespace", sdkNamespace, "--timeout", "5m")
+			})
 		})
 
 		It("uninstalls with operator-sdk cleanup, leaving nothing behind", func() {
@@ -122,12 +119,9 @@ var _ = Describe("OLM install and upgrade", Ordered, Label("olm"), func() {
 		})
 
 		It("upgrades through the channel: the WebServer keeps its pods and serves throughout", func() {
-			l := startLoad(app.url)
-			approveInstallPlan(ctx, globalNamespace, currentVer)
-			expectCSVSucceeded(ctx, globalNamespace, currentVer)
-			expectCSVReplaced(ctx, globalNamespace, previousVer)
-			app.expectAdoptedWithoutRestart(ctx, currentVer)
-			l.stopAndExpectNoFailures("operator upgrade through the catalog channel")
+			app.expectUpgradeUnderLoad(ctx, globalNamespace, "operator upgrade through the catalog channel", func() {
+				approveInstallPlan(ctx, globalNamespace, currentVer)
+			})
 		})
 
 		It("uninstalls (Subscription, CSV, CRD, catalog), leaving nothing behind", func() {
