@@ -6,9 +6,12 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
+	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -24,6 +27,9 @@ import (
 
 // fallbackNginxImage is used when RELATED_IMAGE_NGINX is unset (e.g. make run).
 const fallbackNginxImage = "nginx:1.27"
+
+// namespaceFile holds the namespace of the pod the operator runs in.
+const namespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 func main() {
 	var (
@@ -59,6 +65,7 @@ func main() {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(webserverv1alpha1.AddToScheme(scheme))
+	utilruntime.Must(operatorsv2.AddToScheme(scheme))
 
 	disableHTTP2 := func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }
 	metricsOptions := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics}
@@ -104,6 +111,23 @@ func main() {
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		setupLog.Error(err, "Unable to set up controller", "controller", "WebServer")
 		os.Exit(1)
+	}
+	// Installed by OLM: hold operator upgrades while WebServers roll out.
+	if name := os.Getenv(controller.OperatorConditionEnv); name != "" {
+		namespace, err := os.ReadFile(namespaceFile)
+		if err != nil {
+			setupLog.Error(err, "Unable to read the operator's namespace for its OperatorCondition")
+			os.Exit(1)
+		}
+		gate := &controller.OperatorConditionReconciler{
+			Client:    mgr.GetClient(),
+			APIReader: mgr.GetAPIReader(),
+			Key:       types.NamespacedName{Namespace: strings.TrimSpace(string(namespace)), Name: name},
+		}
+		if err := gate.SetupWithManager(mgr); err != nil {
+			setupLog.Error(err, "Unable to set up controller", "controller", "OperatorCondition")
+			os.Exit(1)
+		}
 	}
 	utilruntime.Must(mgr.AddHealthzCheck("healthz", healthz.Ping))
 	utilruntime.Must(mgr.AddReadyzCheck("readyz", healthz.Ping))

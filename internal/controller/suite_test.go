@@ -11,7 +11,13 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	olmcrds "github.com/operator-framework/api/crds"
+	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -42,6 +48,8 @@ var (
 	reconciler *WebServerReconciler
 	writes     = &writeCounter{}
 	cancel     context.CancelFunc
+
+	operatorConditionKey = types.NamespacedName{Namespace: "operator-system", Name: "webserver-operator.v0.0.0-test"}
 )
 
 func TestController(t *testing.T) {
@@ -57,6 +65,8 @@ var _ = BeforeSuite(func() {
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+		// OLM's OperatorCondition, which the operator updates when OLM installed it.
+		CRDs: []*apiextensionsv1.CustomResourceDefinition{olmcrds.OperatorCondition()},
 	}
 	cfg, err := testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
@@ -64,6 +74,7 @@ var _ = BeforeSuite(func() {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(webserverv1alpha1.AddToScheme(scheme))
+	utilruntime.Must(operatorsv2.AddToScheme(scheme))
 
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
@@ -87,6 +98,15 @@ var _ = BeforeSuite(func() {
 		MaxConcurrentReconciles: 2,
 	}
 	Expect(reconciler.SetupWithManager(ctx, mgr)).To(Succeed())
+
+	// The OperatorCondition OLM would create for the operator, in a namespace of its own.
+	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorConditionKey.Namespace}})).To(Succeed())
+	Expect(k8sClient.Create(ctx, &operatorsv2.OperatorCondition{ObjectMeta: metav1.ObjectMeta{
+		Namespace: operatorConditionKey.Namespace, Name: operatorConditionKey.Name,
+	}})).To(Succeed())
+	Expect((&OperatorConditionReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Key: operatorConditionKey,
+	}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

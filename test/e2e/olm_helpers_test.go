@@ -12,7 +12,9 @@ import (
 	. "github.com/onsi/gomega"
 	operatorsv1 "github.com/operator-framework/api/pkg/operators/v1"
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
+	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -155,6 +157,18 @@ func (o *operand) expectAdoptedWithoutRestart(ctx context.Context, operatorVersi
 	}).WithTimeout(adoptionWatch).WithPolling(poll).Should(Succeed())
 }
 
+// setImage changes the operand's nginx image.
+func (o *operand) setImage(ctx context.Context, image string) {
+	EventuallyWithOffset(1, func() error {
+		ws := &webserverv1alpha1.WebServer{}
+		if err := k8s.Get(ctx, o.key, ws); err != nil {
+			return err
+		}
+		ws.Spec.Image = image
+		return k8s.Update(ctx, ws)
+	}).WithTimeout(short).Should(Succeed())
+}
+
 // delete removes the WebServer (while its operator runs, for the finalizer) and its namespace.
 func (o *operand) delete(ctx context.Context) {
 	ExpectWithOffset(1, k8s.Delete(ctx, &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: o.namespace, Name: site}})).To(Succeed())
@@ -188,8 +202,8 @@ func removeLeftoverClusterRoles(ctx context.Context, version string) {
 }
 
 // expectNothingLeft checks that no object of the operator remains: no CSV in any namespace,
-// no OLM object or workload in installNS (but the OperatorGroups named in keepGroups), no CRD,
-// and no cluster-wide RBAC.
+// no OLM object, workload, job or RBAC in installNS (but the OperatorGroups named in
+// keepGroups), no CRD, and no cluster-wide RBAC.
 func expectNothingLeft(ctx context.Context, installNS string, keepGroups ...string) {
 	EventuallyWithOffset(1, func(g Gomega) {
 		csvs := &operatorsv1alpha1.ClusterServiceVersionList{}
@@ -199,7 +213,9 @@ func expectNothingLeft(ctx context.Context, installNS string, keepGroups ...stri
 		}
 		for _, list := range []client.ObjectList{
 			&operatorsv1alpha1.SubscriptionList{}, &operatorsv1alpha1.InstallPlanList{},
-			&operatorsv1alpha1.CatalogSourceList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{},
+			&operatorsv1alpha1.CatalogSourceList{}, &operatorsv2.OperatorConditionList{},
+			&appsv1.DeploymentList{}, &corev1.PodList{}, &corev1.ServiceList{}, &batchv1.JobList{},
+			&rbacv1.RoleList{}, &rbacv1.RoleBindingList{},
 		} {
 			g.Expect(k8s.List(ctx, list, client.InNamespace(installNS))).To(Succeed())
 			g.Expect(meta.LenList(list)).To(BeZero(), "%T in %s", list, installNS)
@@ -220,7 +236,8 @@ func expectNothingLeft(ctx context.Context, installNS string, keepGroups ...stri
 		roles := &rbacv1.ClusterRoleList{}
 		g.Expect(k8s.List(ctx, roles)).To(Succeed())
 		for _, r := range roles.Items {
-			g.Expect(r.Name).NotTo(HavePrefix(packageName))
+			// OLM's own roles for the CRD are named after it.
+			g.Expect(r.Name).NotTo(Or(HavePrefix(packageName), HavePrefix(crdName)))
 		}
 		bindings := &rbacv1.ClusterRoleBindingList{}
 		g.Expect(k8s.List(ctx, bindings)).To(Succeed())

@@ -8,7 +8,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
+	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -59,6 +62,14 @@ var _ = Describe("OLM install and upgrade", Ordered, Label("olm"), func() {
 			app.expectUpgradeUnderLoad(ctx, sdkNamespace, "operator upgrade by run bundle-upgrade", func() {
 				operatorSDK("run", "bundle-upgrade", currentBundle, "--namespace", sdkNamespace, "--timeout", "5m")
 			})
+		})
+
+		It("tells OLM to hold operator upgrades while a WebServer rolls out", func() {
+			// An image that cannot be pulled keeps the rollout going; the old pods keep serving.
+			app.setImage(ctx, nginxImageA+"-missing")
+			expectOperatorUpgradeable(ctx, sdkNamespace, metav1.ConditionFalse, app.namespace+"/"+site)
+			app.setImage(ctx, nginxImageA)
+			expectOperatorUpgradeable(ctx, sdkNamespace, metav1.ConditionTrue, "no WebServer rollout")
 		})
 
 		It("uninstalls with operator-sdk cleanup, leaving nothing behind", func() {
@@ -130,6 +141,15 @@ var _ = Describe("OLM install and upgrade", Ordered, Label("olm"), func() {
 			kubectl("--namespace", globalNamespace, "delete", "csv", csvName(currentVer))
 			kubectl("delete", "crd", crdName)
 			kubectl("--namespace", catalogNamespace, "delete", "catalogsource", catalogName)
+			// The catalog's pod and the jobs that unpacked its bundles go with it.
+			Eventually(func(g Gomega) {
+				pods := &corev1.PodList{}
+				g.Expect(k8s.List(ctx, pods, client.InNamespace(catalogNamespace), client.MatchingLabels{"olm.catalogSource": catalogName})).To(Succeed())
+				g.Expect(pods.Items).To(BeEmpty())
+				jobs := &batchv1.JobList{}
+				g.Expect(k8s.List(ctx, jobs, client.InNamespace(catalogNamespace))).To(Succeed())
+				g.Expect(jobs.Items).To(BeEmpty())
+			}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 			removeLeftoverClusterRoles(ctx, currentVer)
 			// The OperatorGroup of the operators namespace is OLM's own and stays.
 			expectNothingLeft(ctx, globalNamespace, "global-operators")
@@ -153,4 +173,17 @@ func approveInstallPlan(ctx context.Context, namespace, version string) {
 	patch := client.MergeFrom(plan.DeepCopy())
 	plan.Spec.Approved = true
 	ExpectWithOffset(1, k8s.Patch(ctx, plan, patch)).To(Succeed())
+}
+
+// expectOperatorUpgradeable waits until the current operator's OperatorCondition (which OLM
+// created and reads before an upgrade) says Upgradeable status with a message containing what.
+func expectOperatorUpgradeable(ctx context.Context, namespace string, status metav1.ConditionStatus, what string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		oc := &operatorsv2.OperatorCondition{}
+		g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: namespace, Name: csvName(currentVer)}, oc)).To(Succeed())
+		c := meta.FindStatusCondition(oc.Spec.Conditions, operatorsv2.Upgradeable)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(status), c.Message)
+		g.Expect(c.Message).To(ContainSubstring(what))
+	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 }
