@@ -44,6 +44,33 @@ from_scratch() {
   commit_and_push "$ctr" "$name"
 }
 
+# busybox_root DIR APPLET...: Debian's static busybox as /bin/busybox with the given applets.
+busybox_root() {
+  local dir=$1
+  shift
+  mkdir -p "$dir/bin" "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  for applet in "$@"; do ln -sf busybox "$dir/bin/$applet"; done
+}
+
+# with_libs BINARY ROOT: copies BINARY's shared libraries and loader (cgo) into ROOT.
+with_libs() {
+  local lib
+  for lib in $(ldd "$1" | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$2$(dirname "$lib")"
+    cp -L "$lib" "$2$lib"
+  done
+}
+
+# opm_with_probe OPM ROOT: opm with its libraries, and the grpc_health_probe found next to it
+# (OLM's readiness and liveness probes of catalog pods run it).
+opm_with_probe() {
+  cp -L "$1" "$2/bin/opm"
+  cp -L "$(dirname "$1")/grpc_health_probe" "$2/bin/grpc_health_probe"
+  with_libs "$1" "$2"
+}
+
 pause_image() {
   pushed pause:3.10 && return 0
   local tmp
@@ -146,33 +173,6 @@ scorecard_images() {
   from_scratch webserver-operator-scorecard:v1 "$tmp/scorecard:/scorecard" -- --user 65532:65532
 }
 
-# busybox_root DIR APPLET...: Debian's static busybox as /bin/busybox with the given applets.
-busybox_root() {
-  local dir=$1
-  shift
-  mkdir -p "$dir/bin" "$dir/tmp"
-  chmod 1777 "$dir/tmp"
-  cp /bin/busybox "$dir/bin/busybox"
-  for applet in "$@"; do ln -sf busybox "$dir/bin/$applet"; done
-}
-
-# with_libs BINARY ROOT: copies BINARY's shared libraries and loader (cgo) into ROOT.
-with_libs() {
-  local lib
-  for lib in $(ldd "$1" | awk '/=>/ {print $3; next} $1 ~ /^\// {print $1}'); do
-    mkdir -p "$2$(dirname "$lib")"
-    cp -L "$lib" "$2$lib"
-  done
-}
-
-# opm_with_probe OPM ROOT: opm with its libraries, and the grpc_health_probe found next to it
-# (OLM's readiness and liveness probes of catalog pods run it).
-opm_with_probe() {
-  cp -L "$1" "$2/bin/opm"
-  cp -L "$(dirname "$1")/grpc_health_probe" "$2/bin/grpc_health_probe"
-  with_libs "$1" "$2"
-}
-
 # olm: OLM's binaries (olm-operator, catalog-operator, packageserver, and the helpers its bundle
 # unpack jobs and catalog pods copy: cpb, copy-content) with busybox's cp; opm with its libraries
 # and a shell, for catalog pods and bundle unpack jobs. operator-sdk's run bundle names
@@ -221,5 +221,5 @@ case "${1:-}" in
   catalog) catalog_image "$2" "$3" "$4" ;;
   scorecard) scorecard_images "$2" ;;
   olm) olm_images "$2" "$3" "$4" "$5" ;;
-  *) echo "usage: $0 pause | coredns BIN | nginx ROOTFS | operator BIN TAG" >&2; exit 2 ;;
+  *) sed -n "4,14p" "$0" >&2; exit 2 ;;
 esac
