@@ -221,5 +221,5 @@ case "${1:-}" in
   catalog) catalog_image "$2" "$3" "$4" ;;
   scorecard) scorecard_images "$2" ;;
   olm) olm_images "$2" "$3" "$4" "$5" ;;
-  *) sed -n "4,14p" "$0" >&2; exit 2 ;;
+  *) sed -n "5,14p" "$0" >&2; exit 2 ;;
 esac
