@@ -99,7 +99,7 @@ func createOperand(ctx context.Context, operatorVersion string) *operand {
 	EventuallyWithOffset(1, func(g Gomega) {
 		ws := &webserverv1alpha1.WebServer{}
 		g.Expect(k8s.Get(ctx, o.key, ws)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(ws.Status.Conditions, webserverv1alpha1.ConditionAvailable)).To(BeTrue())
+		expectAvailable(g, ws)
 		g.Expect(ws.Status.ReadyReplicas).To(Equal(int32(2)))
 		g.Expect(ws.Status.ReconciledBy).To(Equal(operatorVersion))
 	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
@@ -111,6 +111,13 @@ func createOperand(ctx context.Context, operatorVersion string) *operand {
 	eventuallyServes(o.url, "installed-by-olm")
 	o.podUIDs, o.depGen = o.pods(ctx, Default)
 	return o
+}
+
+// expectAvailable fails g unless the WebServer's Available condition is True.
+func expectAvailable(g Gomega, ws *webserverv1alpha1.WebServer) {
+	c := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionAvailable)
+	g.Expect(c).NotTo(BeNil(), "no Available condition yet")
+	g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
 }
 
 // pods returns the UIDs of the operand's pods and its Deployment's generation.
@@ -147,7 +154,7 @@ func (o *operand) expectAdoptedWithoutRestart(ctx context.Context, operatorVersi
 		g.Expect(k8s.Get(ctx, o.key, ws)).To(Succeed())
 		g.Expect(ws.Status.ReconciledBy).To(Equal(operatorVersion))
 		g.Expect(ws.Status.ObservedGeneration).To(Equal(ws.Generation))
-		g.Expect(meta.IsStatusConditionTrue(ws.Status.Conditions, webserverv1alpha1.ConditionAvailable)).To(BeTrue())
+		expectAvailable(g, ws)
 	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 	// A restart would show within a few seconds of the new operator's first pass.
 	ConsistentlyWithOffset(1, func(g Gomega) {
