@@ -262,6 +262,7 @@ PREVIOUS_SRC = $(LOCALBIN)/release-v$(PREVIOUS_VERSION)
 
 .PHONY: previous-release-images
 previous-release-images: ## Operator and bundle images of PREVIOUS_VERSION, built from PREVIOUS_COMMIT.
+	@git cat-file -e $(PREVIOUS_COMMIT)^{commit} 2>/dev/null || git fetch -q --unshallow 2>/dev/null || true
 	@git cat-file -e $(PREVIOUS_COMMIT)^{commit} 2>/dev/null || { \
 		echo "Commit $(PREVIOUS_COMMIT) (release $(PREVIOUS_VERSION)) is not in this clone: clone with full history"; exit 1; }
 	rm -rf $(PREVIOUS_SRC) && mkdir -p $(PREVIOUS_SRC)
