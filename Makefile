@@ -233,6 +233,8 @@ catalog-build: opm ## Build the catalog image offline (opm serving catalog/) and
 ##@ OLM in the local cluster
 
 OLM_PKG = github.com/operator-framework/operator-lifecycle-manager
+# OLM's CRDs, from the operator-framework/api module our go.mod pins.
+OLM_CRDS = $$(go mod download github.com/operator-framework/api && go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
 
 .PHONY: olm-binaries
 olm-binaries: ## Build OLM's olm-operator, catalog-operator, packageserver and pod helpers from source.
@@ -245,14 +247,11 @@ olm-binaries: ## Build OLM's olm-operator, catalog-operator, packageserver and p
 .PHONY: olm-install
 olm-install: cluster-up opm olm-binaries ## Install OLM (built from source, images built locally) into the local cluster.
 	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh olm $(OLM_BIN_DIR) $(OLM_VERSION) $(OPM) $(OPM_VERSION)
-	go mod download github.com/operator-framework/api
-	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/olm.sh install \
-		$$(go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
+	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/olm.sh install $(OLM_CRDS)
 
 .PHONY: olm-uninstall
 olm-uninstall: ## Remove OLM from the local cluster.
-	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/olm.sh uninstall \
-		$$(go list -m -f '{{.Dir}}' github.com/operator-framework/api)/crds
+	KUBECONFIG=$(LOCAL_KUBECONFIG) test/cluster/olm.sh uninstall $(OLM_CRDS)
 
 # The release VERSION replaces, rebuilt from its commit (operator image and bundle) so the
 # upgrade tests start from what users of that release run.

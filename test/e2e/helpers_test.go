@@ -19,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
 
 const (
@@ -167,4 +169,16 @@ func serviceURL(ctx context.Context, namespace, name string) string {
 	svc := &corev1.Service{}
 	ExpectWithOffset(1, k8s.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, svc)).To(Succeed())
 	return fmt.Sprintf("http://%s:%d/", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+}
+
+// updateWebServer applies mutate to the WebServer at key, retrying on conflicts.
+func updateWebServer(ctx context.Context, key types.NamespacedName, mutate func(*webserverv1alpha1.WebServer)) {
+	EventuallyWithOffset(1, func() error {
+		ws := &webserverv1alpha1.WebServer{}
+		if err := k8s.Get(ctx, key, ws); err != nil {
+			return err
+		}
+		mutate(ws)
+		return k8s.Update(ctx, ws)
+	}).WithTimeout(short).Should(Succeed())
 }

@@ -166,14 +166,7 @@ func (o *operand) expectAdoptedWithoutRestart(ctx context.Context, operatorVersi
 
 // setImage changes the operand's nginx image.
 func (o *operand) setImage(ctx context.Context, image string) {
-	EventuallyWithOffset(1, func() error {
-		ws := &webserverv1alpha1.WebServer{}
-		if err := k8s.Get(ctx, o.key, ws); err != nil {
-			return err
-		}
-		ws.Spec.Image = image
-		return k8s.Update(ctx, ws)
-	}).WithTimeout(short).Should(Succeed())
+	updateWebServer(ctx, o.key, func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = image })
 }
 
 // delete removes the WebServer (while its operator runs, for the finalizer) and its namespace.

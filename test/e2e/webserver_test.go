@@ -43,13 +43,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		g.Expect(k8s.Get(ctx, key, ws)).To(Succeed())
 		return ws
 	}
-	updateWS := func(mutate func(*webserverv1alpha1.WebServer)) {
-		Eventually(func() error {
-			ws := getWS(Default)
-			mutate(ws)
-			return k8s.Update(ctx, ws)
-		}).WithTimeout(short).Should(Succeed())
-	}
+	updateWS := func(mutate func(*webserverv1alpha1.WebServer)) { updateWebServer(ctx, key, mutate) }
 	// settled waits for a finished rollout of image with want pods ready.
 	settled := func(image string, ready int32) {
 		Eventually(func(g Gomega) {
