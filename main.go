@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -95,6 +96,11 @@ func main() {
 		os.Exit(1)
 	}
 
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		setupLog.Error(err, "Unable to create a clientset for pod logs")
+		os.Exit(1)
+	}
 	defaultImage := os.Getenv("RELATED_IMAGE_NGINX")
 	if defaultImage == "" {
 		defaultImage = fallbackNginxImage
@@ -107,6 +113,7 @@ func main() {
 		DefaultImage:            defaultImage,
 		OperatorVersion:         version.Version,
 		MaxConcurrentReconciles: maxConcurrentReconciles,
+		PodLogs:                 controller.ClientsetPodLogs(clientset),
 	}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		setupLog.Error(err, "Unable to set up controller", "controller", "WebServer")

@@ -23,6 +23,8 @@ const (
 	ReasonNoReplicasAvailable = "NoReplicasAvailable"
 	// ReasonIdle: spec.idle scaled the web server to zero.
 	ReasonIdle = "Idle"
+	// ReasonServiceMissing: pods serve, but the Service in front of them does not exist.
+	ReasonServiceMissing = "ServiceMissing"
 	// ReasonCreating: the children are being created for the first time.
 	ReasonCreating = "Creating"
 
@@ -44,16 +46,37 @@ const (
 	ReasonNameConflict = "NameConflict"
 	// ReasonReplicasUnavailable: fewer pods are ready than desired outside a rollout.
 	ReasonReplicasUnavailable = "ReplicasUnavailable"
+	// ReasonCrashLoop: nginx containers keep exiting; the pods are named in the message.
+	ReasonCrashLoop = "CrashLoop"
+	// ReasonImagePullFailed: the image of new pods cannot be pulled.
+	ReasonImagePullFailed = "ImagePullFailed"
+	// ReasonPodsNotReady: pods run but do not become ready; the message says why.
+	ReasonPodsNotReady = "PodsNotReady"
+	// ReasonChildRejected: the API server refused a child (invalid, forbidden, ...); the
+	// message names the child and carries the API server's words.
+	ReasonChildRejected = "ChildRejected"
+	// ReasonReconcileFailed: a pass stopped on an error it retries with backoff.
+	ReasonReconcileFailed = "ReconcileFailed"
+	// ReasonDeploymentPaused: the Deployment was paused by hand; the operator resumes it.
+	ReasonDeploymentPaused = "DeploymentPaused"
 
 	// ReasonConfigRendered: the nginx config was rendered from the spec.
 	ReasonConfigRendered = "ConfigRendered"
 	// ReasonConfigMapNotFound: a referenced ConfigMap or key does not exist; the last
 	// good config keeps serving.
 	ReasonConfigMapNotFound = "ConfigMapNotFound"
+	// ReasonConfigInvalid: the server block cannot be placed inside server {} (for example
+	// an unbalanced brace); no pod gets it.
+	ReasonConfigInvalid = "ConfigInvalid"
+	// ReasonNginxRejectedConfig: nginx refused the rendered config when pods started it;
+	// the message carries nginx's own error line.
+	ReasonNginxRejectedConfig = "NginxRejectedConfig"
 
 	// ReasonRolloutInProgress: a rollout runs, so upgrading the operator should wait.
 	ReasonRolloutInProgress = "RolloutInProgress"
 )
 
-// Finalizer lets the operator tear a WebServer down in order before it is removed.
-const Finalizer = "webserver.dev/finalizer"
+// LegacyFinalizer was added by operator versions up to 0.2.0. WebServers need no
+// finalizer (children go by garbage collection), so the operator removes it: a WebServer
+// must never block its namespace or the CRD when the operator is gone.
+const LegacyFinalizer = "webserver.dev/finalizer"

@@ -38,35 +38,6 @@ func (r *ConfigMapKeyReference) ConfigMapKey() string {
 	return r.Key
 }
 
-// UnsupportedFields names the spec fields this operator version accepts but does not
-// act on yet, so status can say so instead of ignoring them silently.
-func (ws *WebServer) UnsupportedFields() []string {
-	var fields []string
-	s := ws.Spec
-	if s.TLS != nil {
-		fields = append(fields, "tls")
-	}
-	if s.Ingress != nil {
-		fields = append(fields, "ingress")
-	}
-	if s.Auth != nil {
-		fields = append(fields, "auth")
-	}
-	if s.Autoscaling != nil {
-		fields = append(fields, "autoscaling")
-	}
-	if s.Disruption != nil {
-		fields = append(fields, "disruption")
-	}
-	if s.Upgrade.Strategy == UpgradeStrategyCanary || s.Upgrade.Canary != nil {
-		fields = append(fields, "upgrade.canary")
-	}
-	if s.Monitoring != nil && s.Monitoring.Enabled {
-		fields = append(fields, "monitoring")
-	}
-	return fields
-}
-
 // HTTPPort is the container port nginx serves HTTP on.
 func (ws *WebServer) HTTPPort() int32 {
 	if ws.Spec.Port == 0 {

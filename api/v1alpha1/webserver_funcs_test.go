@@ -56,14 +56,3 @@ func TestImageOrDefault(t *testing.T) {
 		t.Errorf("set image: %s", got)
 	}
 }
-
-func TestUnsupportedFields(t *testing.T) {
-	ws := &WebServer{Spec: WebServerSpec{
-		TLS:        &TLSSpec{SecretName: "c"},
-		Monitoring: &MonitoringSpec{Enabled: false},
-		Upgrade:    UpgradeSpec{Strategy: UpgradeStrategyCanary},
-	}}
-	if got, want := ws.UnsupportedFields(), []string{"tls", "upgrade.canary"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("UnsupportedFields() = %v, want %v", got, want)
-	}
-}

@@ -8,8 +8,11 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -81,4 +84,90 @@ var _ = Describe("The operator's OperatorCondition", func() {
 			return writes.in(operatorConditionKey.Namespace)
 		}).WithTimeout(2 * time.Second).WithPolling(interval).Should(HaveLen(before))
 	})
+
+	// notHeldBy checks that a WebServer in the given state holds no operator upgrade.
+	notHeldBy := func(name string) {
+		eventuallyCondition(ctx, namespace, name, webserverv1alpha1.ConditionUpgradeable, metav1.ConditionTrue, webserverv1alpha1.ReasonAsExpected)
+		expectGate(fmt.Sprintf("%s/%s", namespace, name), false)
+	}
+
+	It("is not held by a WebServer whose referenced ConfigMap is missing", func() {
+		createWebServer(ctx, namespace, "nocm", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Content = &webserverv1alpha1.ContentSpec{ConfigMapName: "absent"}
+		})
+		eventuallyCondition(ctx, namespace, "nocm", webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonConfigMapNotFound)
+		notHeldBy("nocm")
+	})
+
+	It("is not held by a WebServer with a name conflict", func() {
+		Expect(k8sClient.Create(ctx, &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "clash"},
+			Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 1234}}},
+		})).To(Succeed())
+		createWebServer(ctx, namespace, "clash", nil)
+		eventuallyCondition(ctx, namespace, "clash", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonNameConflict)
+		// The Deployment comes before the Service: its pods start (and hold upgrades while
+		// they do); once they run, the blocked Service holds nothing.
+		rollOut(ctx, namespace, "clash")
+		notHeldBy("clash")
+	})
+
+	It("is not held by a WebServer whose child the API server rejects", func() {
+		createWebServer(ctx, namespace, "rejected", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Service.Type = corev1.ServiceTypeNodePort
+			ws.Spec.Service.NodePort = 80
+		})
+		rollOut(ctx, namespace, "rejected")
+		eventuallyCondition(ctx, namespace, "rejected", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonChildRejected)
+		notHeldBy("rejected")
+	})
+
+	It("is not held by a stalled rollout", func() {
+		createWebServer(ctx, namespace, "stalled", nil)
+		rollOut(ctx, namespace, "stalled")
+		updateWebServer(ctx, namespace, "stalled", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = "nginx:broken" })
+		Eventually(func() error {
+			dep := &appsv1.Deployment{}
+			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "stalled"}, dep); err != nil {
+				return err
+			}
+			if dep.Spec.Template.Spec.Containers[0].Image != "nginx:broken" {
+				return fmt.Errorf("not rolled yet")
+			}
+			dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 2, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
+				Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded"}}}
+			return k8sClient.Status().Update(ctx, dep)
+		}).WithTimeout(timeout).Should(Succeed())
+		eventuallyCondition(ctx, namespace, "stalled", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded)
+		notHeldBy("stalled")
+	})
+
+	It("is not held by a paused rollout", func() {
+		createWebServer(ctx, namespace, "paused", nil)
+		rollOut(ctx, namespace, "paused")
+		notHeldBy("paused")
+		// The operator resumes a paused Deployment; the pass that finds it paused reports
+		// it, and neither holds operator upgrades.
+		Eventually(func() error {
+			dep := &appsv1.Deployment{}
+			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "paused"}, dep); err != nil {
+				return err
+			}
+			dep.Spec.Paused = true
+			return k8sClient.Update(ctx, dep)
+		}).WithTimeout(timeout).Should(Succeed())
+		eventuallyDeployment(ctx, namespace, "paused", func(g Gomega, dep *appsv1.Deployment) { g.Expect(dep.Spec.Paused).To(BeFalse()) })
+		rollOut(ctx, namespace, "paused")
+		notHeldBy("paused")
+	})
+
+	It("is not held by pods crash-looping after a finished rollout", func() {
+		createWebServer(ctx, namespace, "crashing", nil)
+		rollOut(ctx, namespace, "crashing")
+		createPod(ctx, namespace, "crashing", "crashing-abc", &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"})
+		loseAvailability(ctx, namespace, "crashing")
+		eventuallyCondition(ctx, namespace, "crashing", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonCrashLoop)
+		notHeldBy("crashing")
+	})
 })
+

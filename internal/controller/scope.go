@@ -18,10 +18,17 @@ type scope struct {
 	config configResult
 	// deployment is the Deployment as observed, then as applied; nil while absent.
 	deployment *appsv1.Deployment
+	// observed is true once the Deployment was read: conditions about pods are recomputed
+	// only from an observation, never from a pass that failed before making one.
+	observed bool
+	// serviceExists says whether the Service exists; nil when the pass did not get to it.
+	serviceExists *bool
 	// templateChanged is true when this reconcile moved the pods to a new template.
 	templateChanged bool
-	// nameConflict says which child could not be created because a foreign object has its name.
-	nameConflict string
+	// pods are the pods that do not serve, and why; read only while some are not ready.
+	pods []podProblem
+	// blocked is what stopped the pass before it applied everything the spec asks for.
+	blocked *blockedError
 }
 
 // configResult is the config the pods should use and whether it is the one the spec asks for.

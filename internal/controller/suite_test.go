@@ -96,6 +96,7 @@ var _ = BeforeSuite(func() {
 		DefaultImage:            testDefaultImage,
 		OperatorVersion:         "test-version",
 		MaxConcurrentReconciles: 2,
+		BlockedRecheck:          2 * time.Second,
 	}
 	Expect(reconciler.SetupWithManager(ctx, mgr)).To(Succeed())
 

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 
@@ -23,16 +21,20 @@ import (
 type applyOutcome struct {
 	applied bool
 	created bool
+	// exists is true when the child exists after the call (found or written).
+	exists bool
 	// drift is true when the child was changed or deleted by someone else.
 	drift bool
 	// object is the child as the API server returned it after the apply.
 	object *unstructured.Unstructured
 }
 
-// applyChild server-side applies desired unless observed (the cached child, nil when the
-// cache has none) already holds every field of it, so an unchanged WebServer costs no
-// write at all. existedBefore says whether an earlier reconcile created the child, so a
-// missing one was deleted by someone else.
+// applyChild server-side applies desired unless the child already holds every field of
+// it, so an unchanged WebServer costs no write at all. observed is the cached child (nil
+// when the cache has none); it is trusted only when it shows what this process last
+// applied, otherwise (a cache that lags behind a write, a cache miss) the child is read
+// live. existedBefore says whether an earlier reconcile created the child, so a missing
+// one was deleted by someone else.
 func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired runtime.ApplyConfiguration, observed client.Object,
 	existedBefore bool) (applyOutcome, error) {
 	desiredMap, err := toMap(desired)
@@ -51,15 +53,19 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 	annotations[AnnotationAppliedHash] = hash
 	u.SetAnnotations(annotations)
 	kind := u.GetKind()
+	key := kind + "/" + u.GetName()
 
+	if observed != nil && !r.applied.matches(s.ws, key, observed.GetAnnotations()[AnnotationAppliedHash]) {
+		observed = nil
+	}
 	var observedMap map[string]any
 	if observed != nil {
 		if observedMap, err = toMap(observed); err != nil {
 			return applyOutcome{}, err
 		}
 	} else {
-		// The cache holds only labelled children: ask the API server before creating, so an
-		// object of the user's that happens to have the name is never taken over.
+		// Read live: the cache holds only labelled children (so an object of the user's
+		// that has the name is never taken over) and may not have seen the last write yet.
 		live := &unstructured.Unstructured{}
 		live.SetGroupVersionKind(u.GroupVersionKind())
 		err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(u), live)
@@ -68,15 +74,18 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 		case err != nil:
 			return applyOutcome{}, fmt.Errorf("reading %s %s: %w", kind, u.GetName(), err)
 		case !metav1.IsControlledBy(live, s.ws):
-			s.nameConflict = fmt.Sprintf("%s %s exists and is not owned by this WebServer: rename or delete it", kind, u.GetName())
-			r.Recorder.Eventf(s.ws, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonNameConflict, "Reconcile", s.nameConflict)
-			return applyOutcome{}, reconcile.TerminalError(errors.New(s.nameConflict))
+			return applyOutcome{}, blocked(webserverv1alpha1.ReasonNameConflict,
+				"%s %s exists and is not owned by this WebServer: rename or delete it", kind, u.GetName())
 		default:
-			observed, observedMap = live, live.Object
+			// The same JSON round trip as desired, so numbers compare as numbers.
+			if observedMap, err = toMap(live.Object); err != nil {
+				return applyOutcome{}, err
+			}
+			observed = live
 		}
 	}
 
-	var outcome applyOutcome
+	outcome := applyOutcome{exists: observed != nil}
 	if observed == nil {
 		outcome.created = true
 		outcome.drift = existedBefore
@@ -89,7 +98,8 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 			}
 		}
 		if isSubset(comparable, observedMap) {
-			return applyOutcome{}, nil
+			r.applied.remember(s.ws, key, hash)
+			return outcome, nil
 		}
 		// Same intent as last applied, yet different fields: someone else changed it.
 		outcome.drift = observed.GetAnnotations()[AnnotationAppliedHash] == hash
@@ -97,13 +107,13 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 
 	logf.FromContext(ctx).Info("Applying child", "kind", kind, "name", u.GetName(), "created", outcome.created, "drift", outcome.drift)
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return applyOutcome{}, fmt.Errorf("applying %s %s: %w", kind, u.GetName(), err)
+		return applyOutcome{}, childApplyError(kind, u.GetName(), err)
 	}
-	outcome.applied = true
-	outcome.object = u
+	r.applied.remember(s.ws, key, hash)
+	outcome.applied, outcome.exists, outcome.object = true, true, u
 	if outcome.drift {
 		metrics.DriftRepairsTotal.WithLabelValues(s.ws.Namespace, s.ws.Name, kind).Inc()
-		r.Recorder.Eventf(s.ws, nil, "Normal", "DriftRepaired", "Repair",
+		r.Recorder.Eventf(s.ws, nil, corev1.EventTypeNormal, "DriftRepaired", "Repair",
 			"Restored %s %s, which was changed or deleted outside the operator", kind, u.GetName())
 	}
 	return outcome, nil

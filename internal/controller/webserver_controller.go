@@ -5,9 +5,11 @@ package controller
 import (
 	"context"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -36,6 +38,14 @@ type WebServerReconciler struct {
 	OperatorVersion string
 	// MaxConcurrentReconciles is the number of WebServers reconciled in parallel.
 	MaxConcurrentReconciles int
+	// PodLogs reads the last lines a crashed container wrote, so status can quote nginx's
+	// error; nil disables it.
+	PodLogs PodLogReader
+	// BlockedRecheck overrides BlockedRecheckInterval (tests shorten it).
+	BlockedRecheck time.Duration
+
+	// applied remembers what was last applied per child, to see through cache lag.
+	applied appliedMemo
 }
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
@@ -47,29 +57,33 @@ type WebServerReconciler struct {
 // +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// Pods are read live, only while some do not become ready, to say why in status.
+// +kubebuilder:rbac:groups="",resources=pods,verbs=list
+// +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 
 // Reconcile brings one WebServer's children to the state its spec asks for and
 // records what it observes in status, written once at the end.
 func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	ws := &webserverv1alpha1.WebServer{}
 	if err := r.Get(ctx, req.NamespacedName, ws); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(ctx, req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-
-	if ws.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(ws, webserverv1alpha1.Finalizer) {
-		patch := client.MergeFromWithOptions(ws.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(ws, webserverv1alpha1.Finalizer)
-		if err := r.Patch(ctx, ws, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+	if controllerutil.ContainsFinalizer(ws, webserverv1alpha1.LegacyFinalizer) {
+		if err := r.removeLegacyFinalizer(ctx, ws); err != nil {
+			return ctrl.Result{}, err
 		}
+	}
+	if !ws.DeletionTimestamp.IsZero() {
+		// Garbage collection removes the children; the WebServer's records go when it is gone.
+		return ctrl.Result{}, nil
 	}
 
 	s := newScope(ws, r.DefaultImage)
-	if !ws.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.reconcileDelete(ctx, s)
-	}
-
 	defer func() {
+		r.recordBlocked(s)
 		if err := r.patchStatus(ctx, s, retErr); err != nil {
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 		}
@@ -77,25 +91,40 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return r.reconcileNormal(ctx, s)
 }
 
-// reconcileNormal runs the phases in order; each one sees what the previous observed.
+// reconcileNormal runs the phases in order; each one sees what the previous observed. A
+// phase that is blocked (see blockedError) ends the pass: status says why, and the pass is
+// tried again after BlockedRecheckInterval or when an input changes.
 func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ctrl.Result, error) {
 	phases := []func(context.Context, *scope) (ctrl.Result, error){
-		r.observeDeployment,
+		r.observeChildren,
 		r.reconcileConfig,
 		r.reconcileServiceAccount,
 		r.reconcileDeployment,
 		r.reconcileService,
+		r.diagnosePods,
 		r.reconcileUpgrade,
 	}
 	result := ctrl.Result{}
 	for _, phase := range phases {
 		phaseResult, err := phase(ctx, s)
+		if b, ok := asBlocked(err); ok {
+			s.blocked = b
+			return lowestRequeue(result, ctrl.Result{RequeueAfter: r.blockedRecheck()}), nil
+		}
 		if err != nil {
+			s.blocked = &blockedError{reason: webserverv1alpha1.ReasonReconcileFailed, message: err.Error()}
 			return ctrl.Result{}, err
 		}
 		result = lowestRequeue(result, phaseResult)
 	}
 	return result, nil
+}
+
+func (r *WebServerReconciler) blockedRecheck() time.Duration {
+	if r.BlockedRecheck > 0 {
+		return r.BlockedRecheck
+	}
+	return BlockedRecheckInterval
 }
 
 func lowestRequeue(a, b ctrl.Result) ctrl.Result {

@@ -35,7 +35,7 @@ var _ = Describe("WebServer reconciler", func() {
 			g.Expect(dep.Spec.Replicas).To(HaveValue(Equal(int32(2))))
 		})
 		ws := getWebServer(ctx, namespace, "site")
-		Expect(ws.Finalizers).To(ContainElement(webserverv1alpha1.Finalizer))
+		Expect(ws.Finalizers).To(BeEmpty(), "a WebServer needs no finalizer")
 		Expect(metav1.IsControlledBy(dep, ws)).To(BeTrue())
 		Expect(dep.Labels).To(HaveKeyWithValue(resources.LabelManagedBy, resources.ManagedBy))
 		Expect(dep.Labels).To(HaveKeyWithValue(resources.LabelVersion, "1.26"))

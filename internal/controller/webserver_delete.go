@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -13,23 +14,33 @@ import (
 	"github.com/webserver-operator/webserver-operator/internal/metrics"
 )
 
-// reconcileDelete tears a WebServer down in order: its children go by garbage
-// collection (owner references); what the operator keeps outside the cluster, its
-// metric series, goes here, and only then the finalizer.
-func (r *WebServerReconciler) reconcileDelete(ctx context.Context, s *scope) error {
-	ws := s.ws
-	if !controllerutil.ContainsFinalizer(ws, webserverv1alpha1.Finalizer) {
-		return nil
-	}
-	logf.FromContext(ctx).Info("Tearing down WebServer")
-	metrics.ForgetWebServer(ws.Namespace, ws.Name)
-	r.Recorder.Eventf(ws, nil, corev1.EventTypeNormal, "Deleted", "Delete",
-		"Removed the operator's records of %s; its Deployment, Service, ServiceAccount and ConfigMaps go by garbage collection", ws.Name)
+// A WebServer carries no finalizer: its children carry owner references and go by garbage
+// collection, and what the operator keeps in memory (metric series, the applied-hash memo)
+// is dropped when the WebServer is gone. So deleting a WebServer, its namespace or the CRD
+// never waits for the operator, even when the operator is uninstalled first.
 
+// forget drops the operator's records of a WebServer that no longer exists and, when it
+// had any (it was reconciled by this process), says so in an event.
+func (r *WebServerReconciler) forget(ctx context.Context, key types.NamespacedName) {
+	r.applied.forget(key)
+	if metrics.ForgetWebServer(key.Namespace, key.Name) == 0 {
+		return
+	}
+	logf.FromContext(ctx).Info("Forgot deleted WebServer")
+	gone := &webserverv1alpha1.WebServer{}
+	gone.SetGroupVersionKind(webserverv1alpha1.GroupVersion.WithKind("WebServer"))
+	gone.Namespace, gone.Name = key.Namespace, key.Name
+	r.Recorder.Eventf(gone, nil, corev1.EventTypeNormal, "Deleted", "Delete",
+		"WebServer %s deleted; its Deployment, Service, ServiceAccount and ConfigMaps go by garbage collection", key.Name)
+}
+
+// removeLegacyFinalizer removes the finalizer older operator versions added.
+func (r *WebServerReconciler) removeLegacyFinalizer(ctx context.Context, ws *webserverv1alpha1.WebServer) error {
+	logf.FromContext(ctx).Info("Removing the finalizer of an older operator version")
 	patch := client.MergeFromWithOptions(ws.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(ws, webserverv1alpha1.Finalizer)
+	controllerutil.RemoveFinalizer(ws, webserverv1alpha1.LegacyFinalizer)
 	if err := r.Patch(ctx, ws, patch); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("removing finalizer: %w", err))
+		return client.IgnoreNotFound(fmt.Errorf("removing finalizer %s: %w", webserverv1alpha1.LegacyFinalizer, err))
 	}
 	return nil
 }

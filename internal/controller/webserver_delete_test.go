@@ -36,28 +36,37 @@ func seriesOf(namespace, name string) int {
 }
 
 var _ = Describe("WebServer deletion", func() {
-	It("runs the finalizer: metric series dropped, event recorded, children left to garbage collection", func() {
-		ctx := context.Background()
+	ctx := context.Background()
+
+	It("needs no finalizer: deleted at once, metric series dropped, event recorded, children left to garbage collection", func() {
 		namespace := newNamespace(ctx)
 		createWebServer(ctx, namespace, "gone", nil)
 		rollOut(ctx, namespace, "gone")
 		eventuallyCondition(ctx, namespace, "gone", webserverv1alpha1.ConditionAvailable, metav1.ConditionTrue, webserverv1alpha1.ReasonMinimumReplicasAvailable)
 		Expect(seriesOf(namespace, "gone")).To(BeNumerically(">", 0))
 		ws := getWebServer(ctx, namespace, "gone")
+		Expect(ws.Finalizers).To(BeEmpty())
 
 		Expect(k8sClient.Delete(ctx, ws)).To(Succeed())
-		Eventually(func() error {
-			return k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, &webserverv1alpha1.WebServer{})
-		}).WithTimeout(timeout).Should(Satisfy(apierrors.IsNotFound), "the finalizer was not removed")
-		Expect(seriesOf(namespace, "gone")).To(BeZero())
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, &webserverv1alpha1.WebServer{})).
+			To(Satisfy(apierrors.IsNotFound), "nothing may hold a WebServer's deletion")
+		Eventually(func() int { return seriesOf(namespace, "gone") }).WithTimeout(timeout).Should(BeZero())
 		Eventually(func() []string { return eventReasons(ctx, namespace, "gone") }).WithTimeout(timeout).Should(ContainElement("Deleted"))
 
 		// envtest runs no garbage collector: every child must carry the owner reference it relies on.
-		for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ServiceAccount{}} {
+		for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}} {
 			Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, obj)).To(Succeed())
 			Expect(obj.GetOwnerReferences()).To(ContainElement(And(
 				HaveField("UID", ws.UID), HaveField("Controller", HaveValue(BeTrue())), HaveField("BlockOwnerDeletion", HaveValue(BeTrue())),
 			)))
 		}
+	})
+
+	It("removes the finalizer older versions added, so an uninstalled operator cannot strand a WebServer", func() {
+		namespace := newNamespace(ctx)
+		createWebServer(ctx, namespace, "old", func(ws *webserverv1alpha1.WebServer) {
+			ws.Finalizers = []string{webserverv1alpha1.LegacyFinalizer}
+		})
+		Eventually(func() []string { return getWebServer(ctx, namespace, "old").Finalizers }).WithTimeout(timeout).Should(BeEmpty())
 	})
 })

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -17,21 +18,6 @@ import (
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
-
-// observeDeployment reads the Deployment from the cache; later phases compare against it.
-func (r *WebServerReconciler) observeDeployment(ctx context.Context, s *scope) (ctrl.Result, error) {
-	dep := &appsv1.Deployment{}
-	err := r.Get(ctx, client.ObjectKeyFromObject(s.ws), dep)
-	switch {
-	case apierrors.IsNotFound(err):
-		s.deployment = nil
-	case err != nil:
-		return ctrl.Result{}, fmt.Errorf("reading Deployment: %w", err)
-	default:
-		s.deployment = dep
-	}
-	return ctrl.Result{}, nil
-}
 
 // reconcileConfig resolves the user's config and content, renders nginx.conf and makes
 // sure its immutable ConfigMap exists. When a referenced ConfigMap is missing, the pods
@@ -132,7 +118,8 @@ func (r *WebServerReconciler) reconcileService(ctx context.Context, s *scope) (c
 	if err := r.getOptional(ctx, s.ws.Name, s.ws.Namespace, observed); err != nil {
 		return ctrl.Result{}, err
 	}
-	_, err := r.applyChild(ctx, s, resources.Service(s.ws), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
+	outcome, err := r.applyChild(ctx, s, resources.Service(s.ws), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
+	s.serviceExists = ptr.To(outcome.exists)
 	return ctrl.Result{}, err
 }
 
@@ -153,6 +140,12 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 	var observed client.Object
 	if s.deployment != nil {
 		observed = s.deployment
+		if s.deployment.Spec.Paused {
+			// A paused Deployment never finishes a rollout the spec asks for: resume it.
+			desired.Spec.WithPaused(false)
+			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "Resumed", "Resume",
+				"Resumed the Deployment, which was paused outside the operator; pause rollouts by not changing the WebServer")
+		}
 	}
 	// A Deployment existed if an earlier reconcile saw pods on it or a rollout complete.
 	existedBefore := s.originalStatus.LastGoodImage != "" || s.originalStatus.Replicas > 0

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -44,15 +43,13 @@ func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope, reconci
 	return nil
 }
 
-// computeStatus fills status from the scope; observedGeneration advances only when the
-// reconcile completed, so it never claims a spec was acted on when it was not.
+// computeStatus fills status from the scope. observedGeneration advances only when the
+// pass applied everything the spec asks for, so it never claims a spec was acted on when
+// it was not; conditions about pods are recomputed only from an observed Deployment.
 func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 	ws := s.ws
 	st := &ws.Status
-	rollout := observeRollout(s.deployment, s.templateChanged)
-	reason := progressReason(s.originalStatus, s.deployment, rollout)
-
-	if completed {
+	if completed && s.blocked == nil {
 		st.ObservedGeneration = ws.Generation
 	}
 	st.ReconciledBy = r.OperatorVersion
@@ -62,6 +59,16 @@ func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 	}
 	st.Selector = labels.SelectorFromSet(resources.SelectorLabels(ws)).String()
 	st.URL = resources.ServiceURL(ws)
+	if s.config.reason != "" {
+		setConfigValidCondition(ws, s.config, s.pods)
+	}
+	setDegradedCondition(ws, s)
+	if !s.observed {
+		return
+	}
+
+	rollout := observeRollout(s.deployment, s.templateChanged)
+	reason := progressReason(s.originalStatus, s.deployment, rollout)
 	st.Replicas, st.ReadyReplicas, st.UpdatedReplicas = 0, 0, 0
 	if dep := s.deployment; dep != nil {
 		st.Replicas = dep.Status.Replicas
@@ -73,12 +80,9 @@ func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 			st.LastGoodConfigHash = configHashOf(mountedConfigMap(dep))
 		}
 	}
-
-	setConfigValidCondition(ws, s.config)
-	setAvailableCondition(ws, s.deployment)
-	setProgressingCondition(ws, rollout, reason, s.config)
-	setDegradedCondition(ws, s.deployment, rollout, s.nameConflict)
-	setUpgradeableCondition(ws)
+	setAvailableCondition(ws, s.deployment, s.serviceExists)
+	setProgressingCondition(ws, rollout, reason, s)
+	setUpgradeableCondition(ws, rollout)
 }
 
 // progressReason names what a running rollout does: the first rollout creates, one that
@@ -89,6 +93,8 @@ func progressReason(previous *webserverv1alpha1.WebServerStatus, dep *appsv1.Dep
 		return webserverv1alpha1.ReasonProgressDeadlineExceeded
 	case rollout == rolloutComplete:
 		return webserverv1alpha1.ReasonRolloutComplete
+	case rollout == rolloutPaused:
+		return webserverv1alpha1.ReasonDeploymentPaused
 	case dep == nil || previous.LastGoodImage == "":
 		return webserverv1alpha1.ReasonCreating
 	case containerImage(dep) != previous.LastGoodImage,
@@ -110,68 +116,98 @@ func setCondition(ws *webserverv1alpha1.WebServer, condType string, status metav
 	})
 }
 
-func setConfigValidCondition(ws *webserverv1alpha1.WebServer, config configResult) {
-	status := metav1.ConditionFalse
-	if config.valid {
-		status = metav1.ConditionTrue
+// setConfigValidCondition: the config is valid when it rendered and nginx did not refuse
+// it in pods that run it.
+func setConfigValidCondition(ws *webserverv1alpha1.WebServer, config configResult, pods []podProblem) {
+	if !config.valid {
+		setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, config.reason, config.message)
+		return
 	}
-	setCondition(ws, webserverv1alpha1.ConditionConfigValid, status, config.reason, config.message)
+	if nginxError := nginxRejected(pods, config.configMapName); nginxError != "" {
+		setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonNginxRejectedConfig,
+			fmt.Sprintf("nginx refuses config %s: %s; fix spec.config", config.hash, nginxError))
+		return
+	}
+	setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, config.reason, config.message)
 }
 
-// setAvailableCondition: available while any pod serves. Fields this version accepts but
-// does not act on yet are named here, where users look first.
-func setAvailableCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment) {
-	suffix := ""
-	if unsupported := ws.UnsupportedFields(); len(unsupported) > 0 {
-		suffix = "; not supported yet by this operator version, so ignored: spec." + strings.Join(unsupported, ", spec.")
-	}
+// setAvailableCondition: available while any pod serves behind the Service.
+func setAvailableCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment, serviceExists *bool) {
 	switch {
 	case dep == nil:
 		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonCreating,
-			"the Deployment does not exist yet"+suffix)
+			"the Deployment does not exist yet")
+	case dep.Status.AvailableReplicas > 0 && serviceExists != nil && !*serviceExists:
+		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonServiceMissing,
+			fmt.Sprintf("%d of %d pods available, but the Service in front of them does not exist (see Degraded)",
+				dep.Status.AvailableReplicas, replicasOf(dep)))
 	case dep.Status.AvailableReplicas > 0:
 		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionTrue, webserverv1alpha1.ReasonMinimumReplicasAvailable,
-			fmt.Sprintf("%d of %d pods available", dep.Status.AvailableReplicas, replicasOf(dep))+suffix)
+			fmt.Sprintf("%d of %d pods available", dep.Status.AvailableReplicas, replicasOf(dep)))
 	case ws.Spec.Idle:
 		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonIdle,
-			"scaled to zero by spec.idle; set it to false to serve again"+suffix)
+			"scaled to zero by spec.idle; set it to false to serve again")
 	default:
 		setCondition(ws, webserverv1alpha1.ConditionAvailable, metav1.ConditionFalse, webserverv1alpha1.ReasonNoReplicasAvailable,
-			fmt.Sprintf("0 of %d pods available", replicasOf(dep))+suffix)
+			fmt.Sprintf("0 of %d pods available", replicasOf(dep)))
 	}
 }
 
-func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutState, reason string, config configResult) {
+// setProgressingCondition: True only while pods move toward what the spec asks for; a pass
+// that cannot apply the spec is not progressing, whatever the pods do.
+func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutState, reason string, s *scope) {
+	if b := s.blocked; b != nil {
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, b.reason,
+			fmt.Sprintf("generation %d cannot be applied: %s", ws.Generation, b.message))
+		return
+	}
+	podsSuffix := ""
+	if _, message := summarizePods(s.pods); message != "" {
+		podsSuffix = "; " + message
+	}
 	switch rollout {
 	case rolloutAbsent:
-		message := "creating the Deployment"
-		if !config.valid {
-			message = "waiting for a usable config: " + config.message
-		}
-		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, message)
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, "creating the Deployment")
 	case rolloutComplete:
 		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, reason,
 			fmt.Sprintf("every pod runs %s with config %s", ws.Status.CurrentImage, ws.Status.LastGoodConfigHash))
 	case rolloutStalled:
 		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, reason,
-			fmt.Sprintf("the rollout of %s made no progress within %ds", ws.Status.TargetImage, deadlineOf(ws)))
+			fmt.Sprintf("the rollout of %s made no progress within %ds%s", ws.Status.TargetImage, deadlineOf(ws), podsSuffix))
+	case rolloutPaused:
+		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, reason,
+			"the Deployment is paused; the operator resumes it")
 	default:
 		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason,
-			fmt.Sprintf("rolling out %s with config %s: %d of %d pods updated, %d ready",
-				ws.Status.TargetImage, ws.Status.ConfigHash, ws.Status.UpdatedReplicas, ws.DesiredReplicas(), ws.Status.ReadyReplicas))
+			fmt.Sprintf("rolling out %s with config %s: %d of %d pods updated, %d ready%s",
+				ws.Status.TargetImage, ws.Status.ConfigHash, ws.Status.UpdatedReplicas, ws.DesiredReplicas(), ws.Status.ReadyReplicas, podsSuffix))
 	}
 }
 
-func setDegradedCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deployment, rollout rolloutState, nameConflict string) {
-	if nameConflict != "" {
-		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonNameConflict, nameConflict)
+// setDegradedCondition: True, with a reason, whenever the web server runs below what its
+// spec asks for or the spec cannot be applied.
+func setDegradedCondition(ws *webserverv1alpha1.WebServer, s *scope) {
+	if b := s.blocked; b != nil {
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, b.reason, b.message)
 		return
 	}
-	if rollout == rolloutStalled {
-		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded,
-			fmt.Sprintf("new pods of %s did not become ready within %ds; the pods of %s keep serving. "+
-				"Automatic rollback is not supported yet by this operator version: fix or revert spec.image or spec.config",
-				ws.Status.TargetImage, deadlineOf(ws), ws.Status.LastGoodImage))
+	if !s.observed {
+		return
+	}
+	dep := s.deployment
+	rollout := observeRollout(dep, s.templateChanged)
+	podsReason, podsMessage := summarizePods(s.pods)
+	switch {
+	case rollout == rolloutStalled:
+		message := fmt.Sprintf("new pods of %s did not become ready within %ds; the pods of %s keep serving; fix or revert spec.image or spec.config",
+			ws.Status.TargetImage, deadlineOf(ws), ws.Status.LastGoodImage)
+		if podsMessage != "" {
+			message += "; " + podsMessage
+		}
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded, message)
+		return
+	case podsReason != "":
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, podsReason, podsMessage)
 		return
 	}
 	if dep != nil {
@@ -190,14 +226,29 @@ func setDegradedCondition(ws *webserverv1alpha1.WebServer, dep *appsv1.Deploymen
 	setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionFalse, webserverv1alpha1.ReasonAsExpected, "")
 }
 
-// setUpgradeableCondition asks OLM to hold operator upgrades while pods move.
-func setUpgradeableCondition(ws *webserverv1alpha1.WebServer) {
-	if meta.IsStatusConditionTrue(ws.Status.Conditions, webserverv1alpha1.ConditionProgressing) {
+// setUpgradeableCondition asks OLM to hold operator upgrades only while pods actually move
+// within the rollout's deadline: a WebServer that cannot start, a stalled or paused rollout,
+// or pods failing after a finished rollout never hold them.
+func setUpgradeableCondition(ws *webserverv1alpha1.WebServer, rollout rolloutState) {
+	if rollout == rolloutProgressing {
 		setCondition(ws, webserverv1alpha1.ConditionUpgradeable, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutInProgress,
 			"a rollout is in progress; upgrade the operator after it completes")
 		return
 	}
 	setCondition(ws, webserverv1alpha1.ConditionUpgradeable, metav1.ConditionTrue, webserverv1alpha1.ReasonAsExpected, "")
+}
+
+// recordBlocked tells users, once per new cause, that a pass could not apply the spec.
+func (r *WebServerReconciler) recordBlocked(s *scope) {
+	b := s.blocked
+	if b == nil || b.reason == webserverv1alpha1.ReasonReconcileFailed {
+		return
+	}
+	if previous := meta.FindStatusCondition(s.originalStatus.Conditions, webserverv1alpha1.ConditionDegraded); previous != nil &&
+		previous.Reason == b.reason && previous.Message == b.message {
+		return
+	}
+	r.Recorder.Eventf(s.ws, nil, corev1.EventTypeWarning, b.reason, "Reconcile", "%s", b.message)
 }
 
 func deadlineOf(ws *webserverv1alpha1.WebServer) int32 {

@@ -27,26 +27,44 @@ const (
 	rolloutProgressing rolloutState = "Progressing"
 	rolloutComplete    rolloutState = "Complete"
 	rolloutStalled     rolloutState = "Stalled"
+	rolloutPaused      rolloutState = "Paused"
 )
+
+// deploymentCompleteReason is the reason the Deployment controller gives its Progressing
+// condition once every pod of a rollout was available; it keeps it when pods fail later.
+const deploymentCompleteReason = "NewReplicaSetAvailable"
 
 // observeRollout reads the rollout state from the Deployment as the Deployment
 // controller reports it; a template changed in this very reconcile has not started yet.
+// A rollout that completed stays complete when pods fail afterwards: that is a degraded
+// web server, not one whose pods are moving.
 func observeRollout(dep *appsv1.Deployment, templateChanged bool) rolloutState {
 	if dep == nil {
 		return rolloutAbsent
 	}
+	if dep.Spec.Paused && !templateChanged {
+		return rolloutPaused
+	}
+	completedOnce := false
 	for _, c := range dep.Status.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
+		if c.Type != appsv1.DeploymentProgressing {
+			continue
+		}
+		if c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
 			return rolloutStalled
 		}
+		completedOnce = c.Status == corev1.ConditionTrue && c.Reason == deploymentCompleteReason
 	}
 	want := replicasOf(dep)
 	st := dep.Status
-	if templateChanged || dep.Generation > st.ObservedGeneration ||
-		st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas || st.AvailableReplicas < st.UpdatedReplicas {
+	switch {
+	case templateChanged || dep.Generation > st.ObservedGeneration || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas:
 		return rolloutProgressing
+	case st.AvailableReplicas < st.UpdatedReplicas && !completedOnce:
+		return rolloutProgressing
+	default:
+		return rolloutComplete
 	}
-	return rolloutComplete
 }
 
 // reconcileUpgrade follows the rollout: it reports its end (events, metrics) and, once

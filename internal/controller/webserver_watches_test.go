@@ -22,7 +22,7 @@ func TestSpecOrStatusChanged(t *testing.T) {
 		mutate func(*webserverv1alpha1.WebServer)
 		want   bool
 	}{
-		{"finalizer added", func(ws *webserverv1alpha1.WebServer) { ws.Finalizers = []string{webserverv1alpha1.Finalizer} }, false},
+		{"finalizer added", func(ws *webserverv1alpha1.WebServer) { ws.Finalizers = []string{webserverv1alpha1.LegacyFinalizer} }, false},
 		{"annotation added", func(ws *webserverv1alpha1.WebServer) { ws.Annotations = map[string]string{"a": "b"} }, false},
 		{"spec changed", func(ws *webserverv1alpha1.WebServer) { ws.Generation = 2 }, true},
 		{"status changed", func(ws *webserverv1alpha1.WebServer) { ws.Status.ReadyReplicas = 2 }, true},

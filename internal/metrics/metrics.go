@@ -62,9 +62,11 @@ func init() {
 }
 
 // ForgetWebServer drops every series of a deleted WebServer, so deleted objects do not
-// linger in scrapes.
-func ForgetWebServer(namespace, name string) {
+// linger in scrapes, and returns how many there were.
+func ForgetWebServer(namespace, name string) int {
+	deleted := 0
 	for _, vec := range perWebServer {
-		vec.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
+		deleted += vec.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
 	}
+	return deleted
 }

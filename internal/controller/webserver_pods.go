@@ -1,0 +1,185 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/resources"
+)
+
+// maxNamedPods bounds the pods a condition message names.
+const maxNamedPods = 3
+
+// podLogLines is how much of a crashed container's log is read to find nginx's error.
+const podLogLines = 20
+
+// PodLogReader returns the last lines the previous (crashed) run of a container wrote.
+type PodLogReader func(ctx context.Context, namespace, pod, container string) (string, error)
+
+// ClientsetPodLogs reads logs through the API server's pods/log subresource.
+func ClientsetPodLogs(cs kubernetes.Interface) PodLogReader {
+	return func(ctx context.Context, namespace, pod, container string) (string, error) {
+		raw, err := cs.CoreV1().Pods(namespace).GetLogs(pod, &corev1.PodLogOptions{
+			Container: container, Previous: true, TailLines: ptr.To[int64](podLogLines),
+		}).Do(ctx).Raw()
+		return string(raw), err
+	}
+}
+
+// podProblem is why one pod does not serve.
+type podProblem struct {
+	pod    string
+	reason string // a condition reason: CrashLoop, ImagePullFailed, PodsNotReady
+	detail string
+	// nginxError is nginx's own error line from the crashed container, when it wrote one.
+	nginxError string
+	// configMap is the config ConfigMap the pod mounts.
+	configMap string
+}
+
+func (p podProblem) String() string {
+	text := fmt.Sprintf("pod %s: %s", p.pod, p.detail)
+	if p.nginxError != "" {
+		text += ": " + p.nginxError
+	}
+	return text
+}
+
+// diagnosePods reads the WebServer's pods, live and only while the Deployment reports pods
+// that are not ready, and records those that cannot serve and why: crash loops (with
+// nginx's error line), images that cannot be pulled, containers that cannot be created,
+// pods that cannot be scheduled.
+func (r *WebServerReconciler) diagnosePods(ctx context.Context, s *scope) (ctrl.Result, error) {
+	dep := s.deployment
+	if dep == nil || (dep.Status.ReadyReplicas >= dep.Status.Replicas && dep.Status.ReadyReplicas >= replicasOf(dep)) {
+		return ctrl.Result{}, nil
+	}
+	pods := &corev1.PodList{}
+	if err := r.APIReader.List(ctx, pods, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
+		return ctrl.Result{}, fmt.Errorf("listing pods: %w", err)
+	}
+	slices.SortFunc(pods.Items, func(a, b corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	s.pods = nil
+	for i := range pods.Items {
+		pod := &pods.Items[i]
+		problem, ok := classifyPod(pod)
+		if !ok {
+			continue
+		}
+		if problem.reason == webserverv1alpha1.ReasonCrashLoop && r.PodLogs != nil {
+			logs, err := r.PodLogs(ctx, pod.Namespace, pod.Name, resources.ContainerName)
+			if err != nil {
+				logf.FromContext(ctx).V(1).Info("Reading the log of a crashed container", "pod", pod.Name, "error", err.Error())
+			}
+			problem.nginxError = nginxErrorLine(logs)
+		}
+		s.pods = append(s.pods, problem)
+	}
+	return ctrl.Result{}, nil
+}
+
+// classifyPod says why a pod cannot serve, if it is for a reason that waiting will not fix.
+func classifyPod(pod *corev1.Pod) (podProblem, bool) {
+	problem := podProblem{pod: pod.Name, configMap: podConfigMap(pod)}
+	for _, c := range pod.Status.ContainerStatuses {
+		if c.Name != resources.ContainerName || c.State.Waiting == nil {
+			continue
+		}
+		w := c.State.Waiting
+		switch w.Reason {
+		case "CrashLoopBackOff":
+			problem.reason = webserverv1alpha1.ReasonCrashLoop
+			problem.detail = "nginx keeps exiting (CrashLoopBackOff)"
+			if t := c.LastTerminationState.Terminated; t != nil {
+				problem.detail = fmt.Sprintf("nginx keeps exiting with code %d (CrashLoopBackOff)", t.ExitCode)
+			}
+			return problem, true
+		case "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull":
+			problem.reason = webserverv1alpha1.ReasonImagePullFailed
+			problem.detail = fmt.Sprintf("image %s cannot be pulled (%s)", c.Image, w.Reason)
+			return problem, true
+		case "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
+			problem.reason = webserverv1alpha1.ReasonPodsNotReady
+			problem.detail = fmt.Sprintf("%s: %s", w.Reason, w.Message)
+			return problem, true
+		}
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			problem.reason = webserverv1alpha1.ReasonPodsNotReady
+			problem.detail = "cannot be scheduled: " + c.Message
+			return problem, true
+		}
+	}
+	return podProblem{}, false
+}
+
+// nginxErrorLine is the last "[emerg]" line nginx wrote, from the level on (without the
+// timestamp, so the message stays the same across restarts).
+func nginxErrorLine(logs string) string {
+	lines := strings.Split(strings.TrimSpace(logs), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if at := strings.Index(lines[i], "[emerg]"); at >= 0 {
+			return strings.TrimSpace(lines[i][at:])
+		}
+	}
+	return ""
+}
+
+func podConfigMap(pod *corev1.Pod) string {
+	for _, v := range pod.Spec.Volumes {
+		if v.Name == resources.ConfigVolume && v.ConfigMap != nil {
+			return v.ConfigMap.Name
+		}
+	}
+	return ""
+}
+
+// summarizePods names the first pods with the most severe problem: the reason and message
+// of a Degraded condition.
+func summarizePods(problems []podProblem) (reason, message string) {
+	if len(problems) == 0 {
+		return "", ""
+	}
+	for _, want := range []string{webserverv1alpha1.ReasonCrashLoop, webserverv1alpha1.ReasonImagePullFailed, webserverv1alpha1.ReasonPodsNotReady} {
+		var named []string
+		count := 0
+		for _, p := range problems {
+			if p.reason == want {
+				count++
+				if len(named) < maxNamedPods {
+					named = append(named, p.String())
+				}
+			}
+		}
+		if count == 0 {
+			continue
+		}
+		message = strings.Join(named, "; ")
+		if count > len(named) {
+			message += fmt.Sprintf("; and %d more", count-len(named))
+		}
+		return want, message
+	}
+	return "", ""
+}
+
+// nginxRejected returns nginx's error when pods running the given config crash on it.
+func nginxRejected(problems []podProblem, configMap string) string {
+	for _, p := range problems {
+		if p.nginxError != "" && p.configMap == configMap && strings.Contains(p.nginxError, resources.ConfigDir) {
+			return p.nginxError
+		}
+	}
+	return ""
+}
