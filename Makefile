@@ -120,8 +120,15 @@ endif
 install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
 	$(KUSTOMIZE) build config/crd | kubectl apply --server-side -f -
 
+# WebServers go first, while the operator still runs: their children go by garbage
+# collection. (WebServers carry no finalizer, so this never waits on a missing operator;
+# the operator removes the finalizer older versions added.)
+DELETE_WEBSERVERS = if kubectl get crd webservers.webserver.dev >/dev/null 2>&1; then \
+	kubectl delete webservers.webserver.dev --all --all-namespaces --wait --timeout=60s; fi
+
 .PHONY: uninstall
-uninstall: manifests kustomize ## Remove the CRDs (ignore-not-found=true to ignore missing ones).
+uninstall: manifests kustomize ## Remove the WebServers, then the CRDs (ignore-not-found=true to ignore missing ones).
+	$(DELETE_WEBSERVERS)
 	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
@@ -133,7 +140,8 @@ deploy: manifests kustomize ## Deploy the operator (image IMG; NGINX_IMG sets it
 	$(KUSTOMIZE) build $(LOCALBIN)/deploy/config/default | kubectl apply --server-side -f -
 
 .PHONY: undeploy
-undeploy: kustomize ## Remove the operator (ignore-not-found=true to ignore missing ones).
+undeploy: kustomize ## Remove the WebServers, then the operator and CRDs (ignore-not-found=true to ignore missing ones).
+	$(DELETE_WEBSERVERS)
 	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 
 ##@ Local cluster (offline, single node; needs root)

@@ -35,7 +35,22 @@ case $mode in
     make olm-install images previous-release-images bundle-build catalog-build
     CLUSTER_STATE=$state test/cluster/images/build.sh prober
     # Here OLM installs the operator: one deployed with kustomize (make test-e2e) goes first.
-    make undeploy ignore-not-found=true
+    # The demo's WebServer is still there, and the operator is stopped before anything else
+    # (as when it crashed or was removed by hand): uninstalling must still finish at once.
+    make demo >/dev/null
+    kubectl -n webserver-operator-system scale deployment/webserver-operator-controller-manager --replicas=0
+    kubectl -n webserver-operator-system wait pods -l control-plane=controller-manager --for=delete --timeout=60s
+    started=$(date +%s)
+    timeout 60 make undeploy ignore-not-found=true || { echo "FAIL: make undeploy did not finish within 60 s"; exit 1; }
+    for left in crd/webservers.webserver.dev namespace/webserver-operator-system; do
+      if kubectl get "$left" -o name 2>/dev/null && ! kubectl wait "$left" --for=delete --timeout=60s; then
+        echo "FAIL: $left left behind by make undeploy"; exit 1
+      fi
+    done
+    # Garbage collection removes the demo's children with the WebServer.
+    kubectl -n demo wait deployment/demo --for=delete --timeout=60s
+    echo "make undeploy with the demo WebServer and no operator running: $(( $(date +%s) - started )) s"
+    kubectl delete namespace demo --wait=false
     export E2E_OPERATOR_SDK=$PWD/bin/operator-sdk E2E_REGISTRY_CA=$state/pki/ca.crt
     E2E_VERSION=$(make -s print-VERSION) E2E_PREVIOUS_VERSION=$(make -s print-PREVIOUS_VERSION)
     E2E_INDEX_IMAGE=127.0.0.1:5000/opm:$(make -s print-OPM_VERSION)
