@@ -48,7 +48,7 @@ case $mode in
       fi
     done
     # Garbage collection removes the demo's children with the WebServer.
-    kubectl -n demo wait deployment/demo --for=delete --timeout=60s
+    ! kubectl -n demo get deployment/demo -o name 2>/dev/null || kubectl -n demo wait deployment/demo --for=delete --timeout=60s
     echo "make undeploy with the demo WebServer and no operator running: $(( $(date +%s) - started )) s"
     kubectl delete namespace demo --wait=false
     export E2E_OPERATOR_SDK=$PWD/bin/operator-sdk E2E_REGISTRY_CA=$state/pki/ca.crt
