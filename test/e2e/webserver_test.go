@@ -303,12 +303,12 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		}).WithTimeout(short).Should(Succeed())
 	})
 
-	It("deletes the WebServer through its finalizer and garbage-collects every child", func() {
+	It("deletes the WebServer at once (no finalizer) and garbage-collects every child", func() {
 		ws := getWS(Default)
-		Expect(ws.Finalizers).To(ContainElement(webserverv1alpha1.Finalizer))
+		Expect(ws.Finalizers).To(BeEmpty())
 		Expect(k8s.Delete(ctx, ws)).To(Succeed())
 		Eventually(func() error { return k8s.Get(ctx, key, &webserverv1alpha1.WebServer{}) }).
-			WithTimeout(long).Should(Satisfy(apierrors.IsNotFound), "the finalizer was not removed")
+			WithTimeout(short).Should(Satisfy(apierrors.IsNotFound), "something holds the WebServer's deletion")
 
 		selector := client.MatchingLabels{"app.kubernetes.io/instance": site}
 		Eventually(func(g Gomega) {
