@@ -17,6 +17,9 @@ import (
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
 
+// brokenImage is an image whose pods never become ready.
+const brokenImage = "nginx:broken"
+
 var _ = DescribeTable("upgradeableCondition",
 	func(rollouts []string, status metav1.ConditionStatus, reason, message string) {
 		c := upgradeableCondition(rollouts)
@@ -125,13 +128,13 @@ var _ = Describe("The operator's OperatorCondition", func() {
 	It("is not held by a stalled rollout", func() {
 		createWebServer(ctx, namespace, "stalled", nil)
 		rollOut(ctx, namespace, "stalled")
-		updateWebServer(ctx, namespace, "stalled", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = "nginx:broken" })
+		updateWebServer(ctx, namespace, "stalled", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = brokenImage })
 		Eventually(func() error {
 			dep := &appsv1.Deployment{}
 			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "stalled"}, dep); err != nil {
 				return err
 			}
-			if dep.Spec.Template.Spec.Containers[0].Image != "nginx:broken" {
+			if dep.Spec.Template.Spec.Containers[0].Image != brokenImage {
 				return fmt.Errorf("not rolled yet")
 			}
 			dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 2, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
@@ -170,4 +173,3 @@ var _ = Describe("The operator's OperatorCondition", func() {
 		notHeldBy("crashing")
 	})
 })
-

@@ -51,9 +51,9 @@ var _ = Describe("WebServer upgrades", func() {
 	It("reports a stalled rollout as degraded", func() {
 		createWebServer(ctx, namespace, "stall", nil)
 		rollOut(ctx, namespace, "stall")
-		updateWebServer(ctx, namespace, "stall", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = "nginx:broken" })
+		updateWebServer(ctx, namespace, "stall", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = brokenImage })
 		eventuallyDeployment(ctx, namespace, "stall", func(g Gomega, dep *appsv1.Deployment) {
-			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal("nginx:broken"))
+			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(brokenImage))
 		})
 		Eventually(func() error {
 			dep := &appsv1.Deployment{}

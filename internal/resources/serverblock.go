@@ -15,13 +15,13 @@ func CheckServerBlock(block string) error {
 			line++
 		}
 		switch {
+		case quote != 0 && c == '\\':
+			i++
+			if i < len(block) && block[i] == '\n' {
+				line++
+			}
 		case quote != 0:
-			if c == '\\' {
-				i++
-				if i < len(block) && block[i] == '\n' {
-					line++
-				}
-			} else if c == quote {
+			if c == quote {
 				quote = 0
 			}
 		case c == '\\':
