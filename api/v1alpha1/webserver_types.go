@@ -12,6 +12,12 @@ import (
 const StatusPort = 8079
 
 // WebServerSpec is the desired state of a fleet of nginx web servers.
+// Fields the operator does not act on yet are rejected, so no spec promises a behaviour:
+// +kubebuilder:validation:XValidation:rule="!has(self.tls)",message="spec.tls is not supported by this operator version; remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.ingress)",message="spec.ingress is not supported by this operator version; remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.auth)",message="spec.auth is not supported by this operator version; remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling)",message="spec.autoscaling is not supported by this operator version; set spec.replicas instead"
+// +kubebuilder:validation:XValidation:rule="!has(self.disruption)",message="spec.disruption is not supported by this operator version; remove it"
 type WebServerSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Image is the nginx container image. When empty, the operator's default
@@ -65,22 +71,27 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls"}
 	// TLS serves HTTPS with a certificate from a Secret and redirects HTTP to it.
+	// Not supported by this operator version: setting it is rejected.
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress"}
 	// Ingress puts an Ingress in front of the Service, for clusters that route by host name.
+	// Not supported by this operator version: setting it is rejected.
 	// +optional
 	Ingress *IngressSpec `json:"ingress,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Access Control",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
 	// Auth protects the whole site with access control.
+	// Not supported by this operator version: setting it is rejected.
 	// +optional
 	Auth *AuthSpec `json:"auth,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Resources",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:resourceRequirements"}
 	// Resources of the nginx container. Unset requests default to the limits and unset
 	// limits to the requests, so pods get the Guaranteed QoS class.
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('cpu' in self.requests) || !('cpu' in self.limits) || quantity(string(self.requests['cpu'])).compareTo(quantity(string(self.limits['cpu']))) <= 0",message="spec.resources: requests.cpu must not exceed limits.cpu"
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('memory' in self.requests) || !('memory' in self.limits) || quantity(string(self.requests['memory'])).compareTo(quantity(string(self.limits['memory']))) <= 0",message="spec.resources: requests.memory must not exceed limits.memory"
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 
@@ -91,12 +102,13 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Autoscaling",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling"}
 	// Autoscaling replaces replicas with a HorizontalPodAutoscaler on CPU utilization.
+	// Not supported by this operator version: setting it is rejected.
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Disruption Budget",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption"}
 	// Disruption bounds voluntary disruptions (node drains) with a PodDisruptionBudget.
-	// By default at least one pod stays up when there are two or more.
+	// Not supported by this operator version: setting it is rejected.
 	// +optional
 	Disruption *DisruptionSpec `json:"disruption,omitempty"`
 
@@ -115,12 +127,13 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring"}
 	// Monitoring adds an nginx metrics exporter, a ServiceMonitor and a PrometheusRule.
+	// Not supported by this operator version: setting it is rejected.
 	// +optional
 	Monitoring *MonitoringSpec `json:"monitoring,omitempty"`
 }
 
 // ServiceSpec configures the Service in front of the nginx pods.
-// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="service.nodePort can only be set when service.type is NodePort or LoadBalancer"
+// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="spec.service.nodePort can only be set when service.type is NodePort or LoadBalancer"
 type ServiceSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Type",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:select:ClusterIP","urn:alm:descriptor:com.tectonic.ui:select:NodePort","urn:alm:descriptor:com.tectonic.ui:select:LoadBalancer"}
 	// Type of the Service.
@@ -147,6 +160,8 @@ type ServiceSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Service, e.g. for cloud load balancers.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.service.annotations: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/my-annotation"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
@@ -174,12 +189,15 @@ type ConfigMapKeyReference struct {
 	// Name of the ConfigMap.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.config.configMapRef.name must be the name of a ConfigMap: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Key in the ConfigMap's data.
 	// +kubebuilder:default=server.conf
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$')",message="spec.config.configMapRef.key must be a ConfigMap key: letters, digits, '-', '_' and '.'"
 	// +optional
 	Key string `json:"key,omitempty"`
 }
@@ -191,6 +209,7 @@ type ContentSpec struct {
 	// document root, e.g. index.html. Changes to it roll the pods.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.content.configMapName must be the name of a ConfigMap: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	ConfigMapName string `json:"configMapName"`
 }
 
@@ -200,6 +219,7 @@ type TLSSpec struct {
 	// SecretName is a kubernetes.io/tls Secret (same namespace) with tls.crt and tls.key.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.tls.secretName must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -209,6 +229,7 @@ type IngressSpec struct {
 	// Host name the Ingress routes to this web server.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(\\\\*\\\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.host must be a DNS name such as www.example.com (lowercase, optionally starting with *.)"
 	Host string `json:"host"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
@@ -225,6 +246,8 @@ type IngressSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Ingress.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.ingress.annotations: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/my-annotation"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -239,6 +262,8 @@ type IngressTLSSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress TLS Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a kubernetes.io/tls Secret (same namespace) for the Ingress host.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.tls.secretName must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -255,6 +280,8 @@ type BasicAuthSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="htpasswd Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a Secret (same namespace) whose key "htpasswd" holds the users.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.auth.basic.secretName must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -262,11 +289,15 @@ type BasicAuthSpec struct {
 type PodTemplateSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Node Selector",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:selector:core:v1:Node"}
 	// NodeSelector constrains the pods to nodes with these labels.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.podTemplate.nodeSelector: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/zone"
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Tolerations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:io.kubernetes:Tolerations"}
 	// Tolerations of the pods.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.operator) || t.operator != 'Exists' || !has(t.value) || t.value == '')",message="spec.podTemplate.tolerations: a toleration with operator Exists must not set value; remove value or use operator Equal"
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
@@ -277,16 +308,23 @@ type PodTemplateSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Topology Spread Constraints",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// TopologySpreadConstraints of the pods.
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self.all(c, c.maxSkew >= 1)",message="spec.podTemplate.topologySpreadConstraints: maxSkew must be at least 1"
 	// +optional
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Pod Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the pods.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.podTemplate.annotations: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/my-annotation"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Environment",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
-	// Env adds environment variables to the nginx container.
+	// Env adds environment variables to the nginx container; names are unique.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=128
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
 }
@@ -326,11 +364,15 @@ type AutoscalingSpec struct {
 type DisruptionSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Available",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MinAvailable pods during voluntary disruptions (number or percentage).
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.disruption.minAvailable must be a non-negative number or a percentage such as 50%"
 	// +optional
 	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum Unavailable",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxUnavailable pods during voluntary disruptions (number or percentage).
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.disruption.maxUnavailable must be a non-negative number or a percentage such as 50%"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 }
@@ -347,7 +389,10 @@ const (
 )
 
 // UpgradeSpec controls rollouts of new images and configs.
-// +kubebuilder:validation:XValidation:rule="!has(self.canary) || self.strategy == 'Canary'",message="upgrade.canary can only be set when upgrade.strategy is Canary"
+// +kubebuilder:validation:XValidation:rule="!has(self.strategy) || self.strategy != 'Canary'",message="spec.upgrade.strategy: Canary is not supported by this operator version; use RollingUpdate"
+// +kubebuilder:validation:XValidation:rule="!has(self.canary)",message="spec.upgrade.canary is not supported by this operator version; remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoRollback)",message="spec.upgrade.autoRollback is not supported by this operator version; remove it"
+// +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="spec.upgrade: maxSurge and maxUnavailable cannot both be 0, a rollout could never replace a pod; set maxSurge: 1"
 type UpgradeSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade Strategy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:select:RollingUpdate","urn:alm:descriptor:com.tectonic.ui:select:Canary"}
 	// Strategy of the rollout.
@@ -359,6 +404,7 @@ type UpgradeSpec struct {
 	// MaxSurge is how many extra pods may run during a rollout (number or percentage).
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.upgrade.maxSurge must be a non-negative number or a percentage such as 25%"
 	// +optional
 	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
 
@@ -367,6 +413,7 @@ type UpgradeSpec struct {
 	// keeps full capacity, so no request is dropped.
 	// +kubebuilder:default=0
 	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : (self.matches('^[0-9]+%$') && int(self.replace('%', '')) <= 100)",message="spec.upgrade.maxUnavailable must be a non-negative number or a percentage from 0% to 100%"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 
@@ -378,8 +425,8 @@ type UpgradeSpec struct {
 	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Automatic Rollback",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
-	// AutoRollback reverts a failed rollout to the last good image and config.
-	// +kubebuilder:default=true
+	// AutoRollback reverts a failed rollout to the last good image and config. Not
+	// supported by this operator version: setting it is rejected.
 	// +optional
 	AutoRollback *bool `json:"autoRollback,omitempty"`
 
@@ -407,6 +454,7 @@ type CanarySpec struct {
 }
 
 // MonitoringSpec configures metrics for the nginx pods.
+// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled",message="spec.monitoring.enabled is not supported by this operator version; remove it or set it to false"
 type MonitoringSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring Enabled",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// Enabled adds an nginx exporter sidecar, and a ServiceMonitor and PrometheusRule
