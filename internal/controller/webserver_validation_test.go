@@ -51,23 +51,31 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		// Fields this version does not act on.
 		Entry("tls", "tls", func(ws *webserverv1alpha1.WebServer) { ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"} },
 			"spec.tls is not supported by this operator version"),
-		Entry("ingress", "ingress", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"} },
+		Entry("ingress", "ingress", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
+		},
 			"spec.ingress is not supported by this operator version"),
 		Entry("auth", "auth", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Auth = &webserverv1alpha1.AuthSpec{Basic: &webserverv1alpha1.BasicAuthSpec{SecretName: "users"}}
 		}, "spec.auth is not supported by this operator version"),
-		Entry("autoscaling", "hpa", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Autoscaling = &webserverv1alpha1.AutoscalingSpec{MaxReplicas: 3} },
+		Entry("autoscaling", "hpa", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Autoscaling = &webserverv1alpha1.AutoscalingSpec{MaxReplicas: 3}
+		},
 			"spec.autoscaling is not supported by this operator version"),
 		Entry("disruption", "pdb", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Disruption = &webserverv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromInt32(1))}
 		}, "spec.disruption is not supported by this operator version"),
-		Entry("the Canary strategy", "canary", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary },
+		Entry("the Canary strategy", "canary", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+		},
 			"spec.upgrade.strategy: Canary is not supported by this operator version"),
 		Entry("canary settings", "canaryspec", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{} },
 			"spec.upgrade.canary is not supported by this operator version"),
 		Entry("automatic rollback", "rollback", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.AutoRollback = ptr.To(true) },
 			"spec.upgrade.autoRollback is not supported by this operator version"),
-		Entry("monitoring", "monitoring", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true} },
+		Entry("monitoring", "monitoring", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
+		},
 			"spec.monitoring.enabled is not supported by this operator version"),
 
 		// Specs that can never work.
