@@ -80,7 +80,7 @@ lint: golangci-lint ## Run golangci-lint.
 .PHONY: test
 test: manifests generate fmt vet envtest-assets ginkgo ## Run unit and envtest (real kube-apiserver + etcd) tests.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(GINKGO) -r --randomize-all --fail-on-pending --fail-on-empty \
-		--skip-package=test/e2e --cover --coverprofile=cover.out --output-dir=$(LOCALBIN) ./api/... ./internal/... ./test/bundle/...
+		--skip-package=test/e2e --cover --coverprofile=cover.out --output-dir=$(LOCALBIN) ./api/... ./internal/... ./test/bundle/... ./test/policy/...
 
 .PHONY: verify
 verify: manifests generate fmt catalog ## Regenerate everything (code, manifests, bundle, catalog) and fail when the tree changes.
@@ -132,16 +132,18 @@ uninstall: manifests kustomize ## Remove the WebServers, then the CRDs (ignore-n
 	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy the operator (image IMG; NGINX_IMG sets its default nginx) into the current kubeconfig's cluster.
+deploy: manifests kustomize ## Deploy the operator (image IMG; NGINX_IMG sets its default nginx) and the references admission policy into the current kubeconfig's cluster.
 	rm -rf $(LOCALBIN)/deploy && mkdir -p $(LOCALBIN)/deploy && cp -r config $(LOCALBIN)/deploy/
 	cd $(LOCALBIN)/deploy/config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	if [ -n "$(NGINX_IMG)" ]; then cd $(LOCALBIN)/deploy/config/manager && $(KUSTOMIZE) edit add patch --kind Deployment \
 		--name controller-manager --patch '[{"op": "replace", "path": "/spec/template/spec/containers/0/env/0/value", "value": "$(NGINX_IMG)"}]'; fi
 	$(KUSTOMIZE) build $(LOCALBIN)/deploy/config/default | kubectl apply --server-side -f -
+	$(KUSTOMIZE) build config/policy | kubectl apply --server-side -f -
 
 .PHONY: undeploy
 undeploy: kustomize ## Remove the WebServers, then the operator and CRDs (ignore-not-found=true to ignore missing ones).
 	$(DELETE_WEBSERVERS)
+	$(KUSTOMIZE) build config/policy | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found=$(ignore-not-found) -f -
 
 ##@ Local cluster (offline, single node; needs root)
