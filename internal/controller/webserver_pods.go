@@ -3,8 +3,10 @@ package controller
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -19,6 +21,11 @@ import (
 
 // maxNamedPods bounds the pods a condition message names.
 const maxNamedPods = 3
+
+// PodRecheckInterval is how often pods that are not ready are looked at again: their
+// containers' states are not watched (caching every pod would cost memory per pod), and a
+// crash loop changes nothing the Deployment reports.
+const PodRecheckInterval = 10 * time.Second
 
 // podLogLines is how much of a crashed container's log is read to find nginx's error.
 const podLogLines = 20
@@ -85,7 +92,7 @@ func (r *WebServerReconciler) diagnosePods(ctx context.Context, s *scope) (ctrl.
 		}
 		s.pods = append(s.pods, problem)
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: PodRecheckInterval}, nil
 }
 
 // classifyPod says why a pod cannot serve, if it is for a reason that waiting will not fix.
@@ -124,13 +131,17 @@ func classifyPod(pod *corev1.Pod) (podProblem, bool) {
 	return podProblem{}, false
 }
 
-// nginxErrorLine is the last "[emerg]" line nginx wrote, from the level on (without the
-// timestamp, so the message stays the same across restarts).
+// nginxProcessPrefix is the "<pid>#<tid>: " nginx puts after the level.
+var nginxProcessPrefix = regexp.MustCompile(`^[0-9]+#[0-9]+: `)
+
+// nginxErrorLine is the last "[emerg]" line nginx wrote, from the level on, without the
+// timestamp and process ids, so the message stays the same across restarts.
 func nginxErrorLine(logs string) string {
 	lines := strings.Split(strings.TrimSpace(logs), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if at := strings.Index(lines[i], "[emerg]"); at >= 0 {
-			return strings.TrimSpace(lines[i][at:])
+			rest := strings.TrimSpace(lines[i][at+len("[emerg]"):])
+			return "[emerg] " + nginxProcessPrefix.ReplaceAllString(rest, "")
 		}
 	}
 	return ""

@@ -18,9 +18,13 @@ import (
 )
 
 func TestNginxErrorLine(t *testing.T) {
-	logs := "2026/12/01 10:00:00 [warn] 1#1: something\nnginx: [emerg] invalid number of arguments in \"return\" directive in /etc/webserver/nginx.conf:51\n"
-	if got, want := nginxErrorLine(logs), `[emerg] invalid number of arguments in "return" directive in /etc/webserver/nginx.conf:51`; got != want {
-		t.Errorf("nginxErrorLine() = %q, want %q", got, want)
+	for logs, want := range map[string]string{
+		"2026/12/01 10:00:00 [warn] 1#1: something\nnginx: [emerg] invalid number of arguments in \"return\" directive in /etc/webserver/nginx.conf:51\n": `[emerg] invalid number of arguments in "return" directive in /etc/webserver/nginx.conf:51`,
+		"2026/12/01 23:12:45 [emerg] 1#1: unexpected \"}\" in /etc/webserver/nginx.conf:43\n":                                                             `[emerg] unexpected "}" in /etc/webserver/nginx.conf:43`,
+	} {
+		if got := nginxErrorLine(logs); got != want {
+			t.Errorf("nginxErrorLine() = %q, want %q", got, want)
+		}
 	}
 	if got := nginxErrorLine("all fine\n"); got != "" {
 		t.Errorf("nginxErrorLine() = %q for a log without an error", got)
