@@ -48,6 +48,8 @@ var (
 	reconciler *WebServerReconciler
 	writes     = &writeCounter{}
 	cancel     context.CancelFunc
+	// managerStopped is closed once the manager's Start returned.
+	managerStopped chan struct{}
 
 	operatorConditionKey = types.NamespacedName{Namespace: "operator-system", Name: "webserver-operator.v0.0.0-test"}
 )
@@ -107,14 +109,19 @@ var _ = BeforeSuite(func() {
 	Expect((&OperatorConditionReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Key: operatorConditionKey,
 	}).SetupWithManager(mgr)).To(Succeed())
+	managerStopped = make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
+		defer close(managerStopped)
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
 })
 
 var _ = AfterSuite(func() {
+	// Stop the manager before the API server: requests it still has open can keep
+	// kube-apiserver from stopping in time (controller-runtime#1571).
 	cancel()
+	Eventually(managerStopped).WithTimeout(timeout).Should(BeClosed())
 	Expect(testEnv.Stop()).To(Succeed())
 })
 
