@@ -37,6 +37,7 @@ func (r *WebServerReconciler) observeDeployment(ctx context.Context, s *scope) (
 // sure its immutable ConfigMap exists. When a referenced ConfigMap is missing, the pods
 // stay on the config they run now.
 func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ctrl.Result, error) {
+	defer r.sweepConfigMapMemo(ctx)
 	serverBlock, contentHash, problem, err := r.readReferencedConfig(ctx, s.ws)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -79,41 +80,30 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 	return ctrl.Result{}, nil
 }
 
-// readReferencedConfig reads the user's ConfigMaps live. problem is set, instead of an
-// error, when one is missing: a retry cannot fix that, a change to it will re-trigger.
+// readReferencedConfig resolves the user's ConfigMaps, reading each only when it changed
+// (referencedConfigMap). problem is set, instead of an error, when one is missing or
+// lacks the key: a retry cannot fix that, a change to it will re-trigger.
 func (r *WebServerReconciler) readReferencedConfig(ctx context.Context, ws *webserverv1alpha1.WebServer) (serverBlock, contentHash, problem string, err error) {
-	read := func(name, field string) (*corev1.ConfigMap, string, error) {
-		cm := &corev1.ConfigMap{}
-		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ws.Namespace, Name: name}, cm)
-		if apierrors.IsNotFound(err) {
-			return nil, fmt.Sprintf("ConfigMap %q named in %s does not exist", name, field), nil
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("reading ConfigMap %s: %w", name, err)
-		}
-		return cm, "", nil
-	}
-
 	if ws.Spec.Config != nil {
 		serverBlock = ws.Spec.Config.Inline
 		if ref := ws.Spec.Config.ConfigMapRef; ref != nil {
-			cm, problem, err := read(ref.Name, "spec.config.configMapRef")
-			if cm == nil {
+			facts, problem, err := r.referencedConfigMap(ctx, ws.Namespace, ref.Name, "spec.config.configMapRef", ref.ConfigMapKey())
+			if problem != "" || err != nil {
 				return "", "", problem, err
 			}
-			value, ok := cm.Data[ref.ConfigMapKey()]
-			if !ok {
+			value := facts.values[ref.ConfigMapKey()]
+			if !value.found {
 				return "", "", fmt.Sprintf("ConfigMap %q has no key %q named in spec.config.configMapRef.key", ref.Name, ref.ConfigMapKey()), nil
 			}
-			serverBlock = value
+			serverBlock = value.value
 		}
 	}
 	if ws.Spec.Content != nil {
-		cm, problem, err := read(ws.Spec.Content.ConfigMapName, "spec.content.configMapName")
-		if cm == nil {
+		facts, problem, err := r.referencedConfigMap(ctx, ws.Namespace, ws.Spec.Content.ConfigMapName, "spec.content.configMapName")
+		if problem != "" || err != nil {
 			return "", "", problem, err
 		}
-		contentHash = resources.HashData(cm.Data, cm.BinaryData)
+		contentHash = facts.contentHash
 	}
 	return serverBlock, contentHash, "", nil
 }
