@@ -75,27 +75,74 @@ func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (c
 	return ctrl.Result{}, nil
 }
 
-// collectOldConfigMaps deletes this WebServer's config ConfigMaps except the mounted one.
-// It runs only once the rollout completed: the mounted config is then also the last good
-// one, the target of any later rollback, and no pod needs an older one.
+// collectOldConfigMaps deletes this WebServer's ConfigMaps that the Deployment does not
+// mount. It runs only once the rollout completed: the mounted config is then also the last
+// good one, the target of any later rollback, and no pod needs an older one. The decision
+// is made from the cache; before deleting anything, the Deployment is read from the API
+// server, so a cache that lags behind a newer rollout cannot make it delete what new pods
+// mount.
 func (r *WebServerReconciler) collectOldConfigMaps(ctx context.Context, s *scope) error {
-	mounted := mountedConfigMap(s.deployment)
 	list := &metav1.PartialObjectMetadataList{}
 	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
 	if err := r.List(ctx, list, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
 		return fmt.Errorf("listing config ConfigMaps: %w", err)
 	}
-	for i := range list.Items {
-		cm := &list.Items[i]
-		if cm.Name == mounted || !metav1.IsControlledBy(cm, s.ws) {
-			continue
-		}
-		logf.FromContext(ctx).Info("Deleting unused config ConfigMap", "name", cm.Name)
-		if err := r.Delete(ctx, cm, client.Preconditions{UID: &cm.UID}); err != nil && !apierrors.IsNotFound(err) {
+	unused := collectableConfigMaps(s.ws, list.Items, s.deployment)
+	if len(unused) == 0 {
+		return nil
+	}
+
+	live := &appsv1.Deployment{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.ws), live); apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading Deployment: %w", err)
+	}
+	for _, cm := range configMapsToDelete(s.ws, unused, s.deployment, live) {
+		logf.FromContext(ctx).Info("Deleting unused ConfigMap", "name", cm.Name)
+		if err := r.Delete(ctx, &cm, client.Preconditions{UID: &cm.UID}); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting ConfigMap %s: %w", cm.Name, err)
 		}
 	}
 	return nil
+}
+
+// configMapsToDelete narrows the ConfigMaps unused by the cached Deployment to those the
+// live one does not mount either. Nothing is deleted while the live Deployment is rolling
+// out (its pods may still mount what neither template names) or when it is absent.
+func configMapsToDelete(ws *webserverv1alpha1.WebServer, unused []metav1.PartialObjectMetadata,
+	cached, live *appsv1.Deployment) []metav1.PartialObjectMetadata {
+	if live == nil || observeRollout(live, false) != rolloutComplete {
+		return nil
+	}
+	return collectableConfigMaps(ws, unused, cached, live)
+}
+
+// collectableConfigMaps are the ConfigMaps of owned that ws controls and that no given
+// Deployment's pod template mounts.
+func collectableConfigMaps(ws *webserverv1alpha1.WebServer, owned []metav1.PartialObjectMetadata, deps ...*appsv1.Deployment) []metav1.PartialObjectMetadata {
+	out := make([]metav1.PartialObjectMetadata, 0, len(owned))
+	for _, cm := range owned {
+		if !metav1.IsControlledBy(&cm, ws) || mountedBy(cm.Name, deps...) {
+			continue
+		}
+		out = append(out, cm)
+	}
+	return out
+}
+
+func mountedBy(configMapName string, deps ...*appsv1.Deployment) bool {
+	for _, dep := range deps {
+		if dep == nil {
+			continue
+		}
+		for _, v := range dep.Spec.Template.Spec.Volumes {
+			if v.ConfigMap != nil && v.ConfigMap.Name == configMapName {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // templateInputs summarises what a pod template runs: image and config.
