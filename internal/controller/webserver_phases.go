@@ -110,10 +110,10 @@ func (r *WebServerReconciler) readReferencedConfig(ctx context.Context, ws *webs
 
 func (r *WebServerReconciler) reconcileServiceAccount(ctx context.Context, s *scope) (ctrl.Result, error) {
 	observed := &corev1.ServiceAccount{}
-	if err := r.getOptional(ctx, s.ws.Name, s.ws.Namespace, observed); err != nil {
+	if err := r.getOptional(ctx, resources.ServiceAccountNameFor(s.ws, resources.TemplateFormat1), s.ws.Namespace, observed); err != nil {
 		return ctrl.Result{}, err
 	}
-	_, err := r.applyChild(ctx, s, resources.ServiceAccount(s.ws), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
+	_, err := r.applyChild(ctx, s, resources.ServiceAccount(s.ws, resources.TemplateFormat1), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
 	return ctrl.Result{}, err
 }
 
@@ -139,6 +139,7 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 		ConfigMapName:   s.config.configMapName,
 		ContentHash:     s.config.contentHash,
 		ReplicasManaged: true,
+		Format:          resources.TemplateFormat1,
 	})
 	var observed client.Object
 	if s.deployment != nil {
