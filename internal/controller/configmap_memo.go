@@ -146,11 +146,11 @@ func (r *WebServerReconciler) configMapMemo() *configMapMemo {
 
 // referencedConfigMap returns the facts of the user's ConfigMap name in namespace, with
 // the values of keys. Its metadata comes from the cache; it is read from the API server
-// only when its resourceVersion is not the remembered one.
+// only when its resourceVersion is not the remembered one, and then returned as live.
 // problem is set, instead of an error, when the ConfigMap does not exist: a retry cannot
 // fix that, its creation will trigger a reconcile.
 func (r *WebServerReconciler) referencedConfigMap(ctx context.Context, namespace, name, field string, keys ...string) (
-	facts configMapFacts, problem string, err error) {
+	facts configMapFacts, live *corev1.ConfigMap, problem string, err error) {
 	memo := r.configMapMemo()
 	key := types.NamespacedName{Namespace: namespace, Name: name}
 	missing := fmt.Sprintf("ConfigMap %q named in %s does not exist", name, field)
@@ -159,23 +159,23 @@ func (r *WebServerReconciler) referencedConfigMap(ctx context.Context, namespace
 	cached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
 	if err := r.Get(ctx, key, cached); apierrors.IsNotFound(err) {
 		memo.forget(key)
-		return configMapFacts{}, missing, nil
+		return configMapFacts{}, nil, missing, nil
 	} else if err != nil {
-		return configMapFacts{}, "", fmt.Errorf("reading ConfigMap %s metadata: %w", name, err)
+		return configMapFacts{}, nil, "", fmt.Errorf("reading ConfigMap %s metadata: %w", name, err)
 	}
 	if facts, ok := memo.get(key, cached.ResourceVersion); ok && facts.has(keys...) {
-		return facts, "", nil
+		return facts, nil, "", nil
 	}
 
-	live, err := r.readConfigMap(ctx, key)
+	live, err = r.readConfigMap(ctx, key)
 	if apierrors.IsNotFound(err) {
 		memo.forget(key)
-		return configMapFacts{}, missing, nil
+		return configMapFacts{}, nil, missing, nil
 	}
 	if err != nil {
-		return configMapFacts{}, "", err
+		return configMapFacts{}, nil, "", err
 	}
-	return memo.remember(live, keys...), "", nil
+	return memo.remember(live, keys...), live, "", nil
 }
 
 // readConfigMap reads one of the user's ConfigMaps from the API server.

@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
 // scope is what the phases of one reconcile share: the WebServer, its status as read,
@@ -18,6 +19,8 @@ type scope struct {
 	config configResult
 	// deployment is the Deployment as observed, then as applied; nil while absent.
 	deployment *appsv1.Deployment
+	// templateFormat is the pod template format to build (chooseTemplateFormat).
+	templateFormat resources.TemplateFormat
 	// templateChanged is true when this reconcile moved the pods to a new template.
 	templateChanged bool
 	// nameConflict says which child could not be created because a foreign object has its name.
@@ -32,7 +35,8 @@ type configResult struct {
 	// configMapName and hash identify the rendered config ConfigMap to mount.
 	configMapName string
 	hash          string
-	// contentHash identifies the content ConfigMap's data ("" without content).
+	// contentHash identifies the content ConfigMap's data ("" without content); the pods
+	// mount its snapshot resources.ContentConfigMapName(ws, contentHash).
 	contentHash string
 }
 

@@ -16,10 +16,11 @@ import (
 // whether the Deployment controller reports its rollout done.
 func mounting(config, content string, complete bool) *appsv1.Deployment {
 	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Generation: 2},
+		ObjectMeta: metav1.ObjectMeta{Generation: 2, Annotations: map[string]string{resources.AnnotationTemplateFormat: "2"}},
 		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)},
 	}
-	for name, cm := range map[string]string{resources.ConfigVolume: config, "html": content} {
+	dep.Spec.Template.Spec.ServiceAccountName = "site-nginx"
+	for name, cm := range map[string]string{resources.ConfigVolume: config, resources.ContentVolume: content} {
 		dep.Spec.Template.Spec.Volumes = append(dep.Spec.Template.Spec.Volumes, corev1.Volume{
 			Name:         name,
 			VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}}},
@@ -62,7 +63,7 @@ func TestConfigMapsToDelete(t *testing.T) {
 			[]string{"site-config-old", "site-content-old"}},
 		{"live rolling out to b: nothing deleted", cachedOnA, mounting("site-config-b", "site-content-b", false), nil},
 		{"live Deployment gone: nothing deleted", cachedOnA, nil, nil},
-		{"user's content mounted directly", mounting("site-config-a", "pages", true), mounting("site-config-a", "pages", true),
+		{"user's content mounted directly (format 1)", mounting("site-config-a", "pages", true), mounting("site-config-a", "pages", true),
 			[]string{"site-content-a", "site-config-b", "site-content-b", "site-config-old", "site-content-old"}},
 	}
 	for _, tt := range tests {
@@ -78,6 +79,57 @@ func TestConfigMapsToDelete(t *testing.T) {
 				if got[i] != tt.want[i] {
 					t.Fatalf("deletes %v, want %v", got, tt.want)
 				}
+			}
+		})
+	}
+}
+
+func TestFormerServiceAccountUnused(t *testing.T) {
+	format2 := mounting("c", "d", true)
+	format1 := format2.DeepCopy()
+	format1.Annotations = nil
+	format1.Spec.Template.Spec.ServiceAccountName = "site"
+	rolling := mounting("c", "d", false)
+
+	tests := []struct {
+		name         string
+		cached, live *appsv1.Deployment
+		want         bool
+	}{
+		{"format 2 everywhere, rollout complete", format2, format2, true},
+		{"cache still on format 1", format1, format2, false},
+		{"live back on format 1", format2, format1, false},
+		{"live still rolling to format 2", format2, rolling, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := formerServiceAccountUnused("site", tt.cached, tt.live); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestContentHashOf(t *testing.T) {
+	withContent := func(name, content string, annotations map[string]string) *appsv1.Deployment {
+		dep := mounting(name+"-config-abc", content, true)
+		dep.Name = name
+		dep.Spec.Template.Annotations = annotations
+		return dep
+	}
+	tests := []struct {
+		name string
+		dep  *appsv1.Deployment
+		want string
+	}{
+		{"snapshot", withContent("site", "site-content-c0ffee", nil), "c0ffee"},
+		{"format 1 annotation", withContent("site", "pages", map[string]string{resources.AnnotationContentHash: "beef"}), "beef"},
+		{"default page from the config", withContent("my-content-site", "my-content-site-config-abc", nil), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := contentHashOf(tt.dep); got != tt.want {
+				t.Errorf("contentHashOf = %q, want %q", got, tt.want)
 			}
 		})
 	}

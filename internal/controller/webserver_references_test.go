@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
-	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
 var _ = Describe("Referenced ConfigMaps", func() {
@@ -35,7 +34,7 @@ var _ = Describe("Referenced ConfigMaps", func() {
 			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{ConfigMapRef: &webserverv1alpha1.ConfigMapKeyReference{Name: "server"}}
 			ws.Spec.Content = &webserverv1alpha1.ContentSpec{ConfigMapName: "pages"}
 		})
-		first := eventuallyDeployment(ctx, namespace, "memo", func(g Gomega, dep *appsv1.Deployment) {}).Spec.Template.Annotations[resources.AnnotationContentHash]
+		first := mountedContent(eventuallyDeployment(ctx, namespace, "memo", func(g Gomega, dep *appsv1.Deployment) {}))
 		rollOut(ctx, namespace, "memo")
 		eventuallyCondition(ctx, namespace, "memo", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
 		Expect(writes.configMapGetsIn(namespace)).NotTo(BeEmpty(), "the counter does not see live ConfigMap reads")
@@ -49,10 +48,10 @@ var _ = Describe("Referenced ConfigMaps", func() {
 		Expect(writes.configMapGetsIn(namespace)[before:]).To(BeEmpty())
 
 		// A change is read, once its new resourceVersion reaches the cache.
-		pages.Data["index.html"] = "<h1>v2</h1>"
+		pages.Data["index.html"] = pageV2
 		Expect(k8sClient.Update(ctx, pages)).To(Succeed())
 		eventuallyDeployment(ctx, namespace, "memo", func(g Gomega, dep *appsv1.Deployment) {
-			g.Expect(dep.Spec.Template.Annotations[resources.AnnotationContentHash]).NotTo(Equal(first))
+			g.Expect(mountedContent(dep)).NotTo(Equal(first))
 		})
 		Expect(writes.configMapGetsIn(namespace)[before:]).To(ContainElement(HaveSuffix("/configmaps/pages")))
 		Expect(writes.configMapGetsIn(namespace)[before:]).NotTo(ContainElement(HaveSuffix("/configmaps/server")))
