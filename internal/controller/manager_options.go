@@ -3,24 +3,61 @@ package controller
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
+// annotationLastApplied is where `kubectl apply` keeps a full copy of the object: for a
+// ConfigMap, all of its data.
+const annotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
 // CacheOptions cache only what the operator owns: children are selected by the
-// managed-by label, never every Deployment or Service of the cluster, and managedFields
-// (large under server-side apply) are dropped. ConfigMaps are watched as metadata only.
+// managed-by label, never every Deployment or Service of the cluster, and the large
+// metadata nobody here reads is dropped (stripLargeMetadata). ConfigMaps are watched as
+// metadata only.
 func CacheOptions() cache.Options {
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})}
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: stripLargeMetadata,
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.Deployment{}:     owned,
 			&corev1.Service{}:        owned,
 			&corev1.ServiceAccount{}: owned,
 		},
 	}
+}
+
+// stripLargeMetadata drops, from every cached object, managedFields (large under
+// server-side apply) and kubectl's last-applied-configuration annotation, which would put
+// the data of every ConfigMap of the cluster back into a cache meant to hold metadata only.
+var stripLargeMetadata toolscache.TransformFunc = func(in any) (any, error) {
+	obj, err := meta.Accessor(in)
+	if err != nil {
+		// Not an object (e.g. a tombstone): nothing to strip.
+		return in, nil
+	}
+	// Set only when present: https://github.com/kubernetes/kubernetes/issues/124337
+	if obj.GetManagedFields() != nil {
+		obj.SetManagedFields(nil)
+	}
+	if annotations := obj.GetAnnotations(); annotations != nil {
+		if _, ok := annotations[annotationLastApplied]; ok {
+			var kept map[string]string
+			for k, v := range annotations {
+				if k != annotationLastApplied {
+					if kept == nil {
+						kept = make(map[string]string, len(annotations)-1)
+					}
+					kept[k] = v
+				}
+			}
+			obj.SetAnnotations(kept)
+		}
+	}
+	return in, nil
 }

@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
 // scope is what the phases of one reconcile share: the WebServer, its status as read,
@@ -23,6 +24,8 @@ type scope struct {
 	observed bool
 	// serviceExists says whether the Service exists; nil when the pass did not get to it.
 	serviceExists *bool
+	// templateFormat is the pod template format to build (chooseTemplateFormat).
+	templateFormat resources.TemplateFormat
 	// templateChanged is true when this reconcile moved the pods to a new template.
 	templateChanged bool
 	// pods are the pods that do not serve, and why; read only while some are not ready.
@@ -39,7 +42,8 @@ type configResult struct {
 	// configMapName and hash identify the rendered config ConfigMap to mount.
 	configMapName string
 	hash          string
-	// contentHash identifies the content ConfigMap's data ("" without content).
+	// contentHash identifies the content ConfigMap's data ("" without content); the pods
+	// mount its snapshot resources.ContentConfigMapName(ws, contentHash).
 	contentHash string
 }
 

@@ -48,6 +48,8 @@ var (
 	reconciler *WebServerReconciler
 	writes     = &writeCounter{}
 	cancel     context.CancelFunc
+	// managerStopped is closed once the manager's Start returned.
+	managerStopped chan struct{}
 
 	operatorConditionKey = types.NamespacedName{Namespace: "operator-system", Name: "webserver-operator.v0.0.0-test"}
 )
@@ -108,41 +110,57 @@ var _ = BeforeSuite(func() {
 	Expect((&OperatorConditionReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Key: operatorConditionKey,
 	}).SetupWithManager(mgr)).To(Succeed())
+	managerStopped = make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
+		defer close(managerStopped)
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
 })
 
 var _ = AfterSuite(func() {
+	// Stop the manager before the API server: requests it still has open can keep
+	// kube-apiserver from stopping in time (controller-runtime#1571).
 	cancel()
+	Eventually(managerStopped).WithTimeout(timeout).Should(BeClosed())
 	Expect(testEnv.Stop()).To(Succeed())
 })
 
-// writeCounter counts the mutating requests the manager sends, per namespace.
+// writeCounter counts the mutating requests the manager sends, per namespace, and the
+// live reads of single ConfigMaps (the cache holds only their metadata).
 type writeCounter struct {
-	mu     sync.Mutex
-	counts map[string][]string
+	mu            sync.Mutex
+	counts        map[string][]string
+	configMapGets map[string][]string
 }
 
 func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			w.record(req)
+		switch {
+		case req.Method != http.MethodGet && req.Method != http.MethodHead:
+			w.record(&w.counts, req)
+		case isConfigMapGet(req):
+			w.record(&w.configMapGets, req)
 		}
 		return rt.RoundTrip(req)
 	})
 }
 
-func (w *writeCounter) record(req *http.Request) {
+// isConfigMapGet: GET .../namespaces/<ns>/configmaps/<name>, not a list or watch.
+func isConfigMapGet(req *http.Request) bool {
+	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	return len(parts) >= 2 && parts[len(parts)-2] == "configmaps"
+}
+
+func (w *writeCounter) record(counts *map[string][]string, req *http.Request) {
 	parts := strings.Split(req.URL.Path, "/")
 	for i := 0; i+1 < len(parts); i++ {
 		if parts[i] == "namespaces" {
 			w.mu.Lock()
-			if w.counts == nil {
-				w.counts = map[string][]string{}
+			if *counts == nil {
+				*counts = map[string][]string{}
 			}
-			w.counts[parts[i+1]] = append(w.counts[parts[i+1]], req.Method+" "+req.URL.Path)
+			(*counts)[parts[i+1]] = append((*counts)[parts[i+1]], req.Method+" "+req.URL.Path)
 			w.mu.Unlock()
 			return
 		}
@@ -154,6 +172,13 @@ func (w *writeCounter) in(namespace string) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.counts[namespace]...)
+}
+
+// configMapGetsIn returns the live ConfigMap reads recorded so far in a namespace.
+func (w *writeCounter) configMapGetsIn(namespace string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.configMapGets[namespace]...)
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)

@@ -49,12 +49,14 @@ type WebServerReconciler struct {
 }
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
-// by garbage collection; only old config ConfigMaps are deleted by the operator.
+// by garbage collection; only unused config and content ConfigMaps and the ServiceAccount
+// of format-1 pod templates are deleted by the operator.
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
-// +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // Pods are read live, only while some do not become ready, to say why in status.

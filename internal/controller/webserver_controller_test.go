@@ -63,8 +63,9 @@ var _ = Describe("WebServer reconciler", func() {
 		Expect(svc.Spec.Ports[0].NodePort).To(Equal(int32(30080)))
 		Expect(svc.Spec.Ports[0].Port).To(Equal(int32(80)))
 
+		Expect(pod.ServiceAccountName).To(Equal("site-nginx"))
 		sa := &corev1.ServiceAccount{}
-		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "site"}, sa)).To(Succeed())
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "site-nginx"}, sa)).To(Succeed())
 		Expect(metav1.IsControlledBy(sa, ws)).To(BeTrue())
 		Expect(sa.AutomountServiceAccountToken).To(HaveValue(BeFalse()))
 
@@ -100,7 +101,11 @@ var _ = Describe("WebServer reconciler", func() {
 		versions := func() map[string]string {
 			out := map[string]string{}
 			for _, obj := range []client.Object{&webserverv1alpha1.WebServer{}, &appsv1.Deployment{}, &corev1.Service{}, &corev1.ServiceAccount{}} {
-				Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "steady"}, obj)).To(Succeed())
+				name := "steady"
+				if _, ok := obj.(*corev1.ServiceAccount); ok {
+					name = "steady-nginx"
+				}
+				Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj)).To(Succeed())
 				out[obj.GetObjectKind().GroupVersionKind().Kind+"/"+obj.GetName()] = obj.GetResourceVersion()
 			}
 			list := &corev1.ConfigMapList{}

@@ -54,8 +54,13 @@ var _ = Describe("WebServer deletion", func() {
 		Eventually(func() []string { return eventReasons(ctx, namespace, "gone") }).WithTimeout(timeout).Should(ContainElement("Deleted"))
 
 		// envtest runs no garbage collector: every child must carry the owner reference it relies on.
-		for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}} {
-			Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "gone"}, obj)).To(Succeed())
+		children := []struct {
+			name string
+			obj  client.Object
+		}{{"gone", &appsv1.Deployment{}}, {"gone", &corev1.Service{}}, {"gone-nginx", &corev1.ServiceAccount{}}}
+		for _, child := range children {
+			obj := child.obj
+			Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: child.name}, obj)).To(Succeed())
 			Expect(obj.GetOwnerReferences()).To(ContainElement(And(
 				HaveField("UID", ws.UID), HaveField("Controller", HaveValue(BeTrue())), HaveField("BlockOwnerDeletion", HaveValue(BeTrue())),
 			)))

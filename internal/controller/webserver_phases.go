@@ -20,10 +20,12 @@ import (
 )
 
 // reconcileConfig resolves the user's config and content, renders nginx.conf and makes
-// sure its immutable ConfigMap exists. When a referenced ConfigMap is missing, the pods
-// stay on the config they run now.
+// sure its immutable ConfigMap exists, chooses the pod template format and, for the
+// current one, makes sure the content snapshot exists. When a referenced ConfigMap is
+// missing, the pods stay on the config they run now.
 func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ctrl.Result, error) {
-	serverBlock, contentHash, problem, err := r.readReferencedConfig(ctx, s.ws)
+	defer r.sweepConfigMapMemo(ctx)
+	refs, problem, err := r.readReferencedConfig(ctx, s.ws)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -35,82 +37,135 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 			message: problem + "; the pods keep running as they are until it exists",
 			hash:    s.ws.Status.ConfigHash,
 		}
+		s.templateFormat = observedTemplateFormat(s.deployment)
 		return ctrl.Result{}, nil
 	}
 
-	rendered := resources.RenderConfig(s.ws, serverBlock)
+	rendered := resources.RenderConfig(s.ws, refs.serverBlock)
 	s.config = configResult{
 		valid:         true,
 		reason:        webserverv1alpha1.ReasonConfigRendered,
 		message:       fmt.Sprintf("nginx config %s rendered", rendered.Hash),
 		configMapName: rendered.Name(s.ws),
 		hash:          rendered.Hash,
-		contentHash:   contentHash,
+		contentHash:   refs.contentHash,
+	}
+	s.templateFormat, err = chooseTemplateFormat(s.deployment, resources.Deployment(s.ws, workloadInputs(s, resources.TemplateFormat1)))
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 
 	// The ConfigMap is immutable and named by its content: if it exists, it is right.
-	existing := &metav1.PartialObjectMetadata{}
-	existing.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	err = r.Get(ctx, types.NamespacedName{Namespace: s.ws.Namespace, Name: s.config.configMapName}, existing)
-	if err == nil {
-		return ctrl.Result{}, nil
+	exists, err := r.ownedConfigMapExists(ctx, s.ws.Namespace, s.config.configMapName)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
-	if !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("reading ConfigMap %s: %w", s.config.configMapName, err)
+	if !exists {
+		logf.FromContext(ctx).Info("Creating config ConfigMap", "name", s.config.configMapName)
+		if err := r.Apply(ctx, resources.ConfigMap(s.ws, rendered), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+			return ctrl.Result{}, fmt.Errorf("applying ConfigMap %s: %w", s.config.configMapName, err)
+		}
 	}
-	logf.FromContext(ctx).Info("Creating config ConfigMap", "name", s.config.configMapName)
-	if err := r.Apply(ctx, resources.ConfigMap(s.ws, rendered), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return ctrl.Result{}, fmt.Errorf("applying ConfigMap %s: %w", s.config.configMapName, err)
-	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, r.ensureContentSnapshot(ctx, s, refs.liveContent)
 }
 
-// readReferencedConfig reads the user's ConfigMaps live. problem is set, instead of an
-// error, when one is missing: a retry cannot fix that, a change to it will re-trigger.
-func (r *WebServerReconciler) readReferencedConfig(ctx context.Context, ws *webserverv1alpha1.WebServer) (serverBlock, contentHash, problem string, err error) {
-	read := func(name, field string) (*corev1.ConfigMap, string, error) {
-		cm := &corev1.ConfigMap{}
-		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ws.Namespace, Name: name}, cm)
-		if apierrors.IsNotFound(err) {
-			return nil, fmt.Sprintf("ConfigMap %q named in %s does not exist", name, field), nil
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("reading ConfigMap %s: %w", name, err)
-		}
-		return cm, "", nil
+// ensureContentSnapshot makes sure the immutable snapshot of the user's content exists
+// when the pods mount one (format 2): a content change then rolls the pods to a new
+// snapshot at full capacity, and a rollback can return to an older one. The user's
+// ConfigMap is read only when the snapshot is missing; live is it when already read.
+func (r *WebServerReconciler) ensureContentSnapshot(ctx context.Context, s *scope, live *corev1.ConfigMap) error {
+	if s.ws.Spec.Content == nil || s.templateFormat == resources.TemplateFormat1 {
+		return nil
 	}
+	name := resources.ContentConfigMapName(s.ws, s.config.contentHash)
+	exists, err := r.ownedConfigMapExists(ctx, s.ws.Namespace, name)
+	if err != nil || exists {
+		return err
+	}
+	if live == nil {
+		key := types.NamespacedName{Namespace: s.ws.Namespace, Name: s.ws.Spec.Content.ConfigMapName}
+		if live, err = r.readConfigMap(ctx, key); err != nil {
+			return err
+		}
+		// It may have changed since its metadata was cached: snapshot what it holds now.
+		s.config.contentHash = r.configMapMemo().remember(live).contentHash
+		name = resources.ContentConfigMapName(s.ws, s.config.contentHash)
+	}
+	logf.FromContext(ctx).Info("Creating content ConfigMap", "name", name, "from", live.Name)
+	if err := r.Apply(ctx, resources.ContentConfigMap(s.ws, live.Data, live.BinaryData), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying ConfigMap %s: %w", name, err)
+	}
+	return nil
+}
 
+// ownedConfigMapExists looks up one of the operator's immutable ConfigMaps in the cache.
+func (r *WebServerReconciler) ownedConfigMapExists(ctx context.Context, namespace, name string) (bool, error) {
+	existing := &metav1.PartialObjectMetadata{}
+	existing.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, existing)
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("reading ConfigMap %s: %w", name, err)
+	}
+}
+
+// referencedConfig is what the user's ConfigMaps give the pods.
+type referencedConfig struct {
+	serverBlock string
+	contentHash string
+	// liveContent is the content ConfigMap when this reconcile read it from the API server.
+	liveContent *corev1.ConfigMap
+}
+
+// readReferencedConfig resolves the user's ConfigMaps, reading each only when it changed
+// (referencedConfigMap). problem is set, instead of an error, when one is missing or
+// lacks the key: a retry cannot fix that, a change to it will re-trigger.
+func (r *WebServerReconciler) readReferencedConfig(ctx context.Context, ws *webserverv1alpha1.WebServer) (refs referencedConfig, problem string, err error) {
 	if ws.Spec.Config != nil {
-		serverBlock = ws.Spec.Config.Inline
+		refs.serverBlock = ws.Spec.Config.Inline
 		if ref := ws.Spec.Config.ConfigMapRef; ref != nil {
-			cm, problem, err := read(ref.Name, "spec.config.configMapRef")
-			if cm == nil {
-				return "", "", problem, err
+			facts, _, problem, err := r.referencedConfigMap(ctx, ws.Namespace, ref.Name, "spec.config.configMapRef", ref.ConfigMapKey())
+			if problem != "" || err != nil {
+				return referencedConfig{}, problem, err
 			}
-			value, ok := cm.Data[ref.ConfigMapKey()]
-			if !ok {
-				return "", "", fmt.Sprintf("ConfigMap %q has no key %q named in spec.config.configMapRef.key", ref.Name, ref.ConfigMapKey()), nil
+			value := facts.values[ref.ConfigMapKey()]
+			if !value.found {
+				return referencedConfig{}, fmt.Sprintf("ConfigMap %q has no key %q named in spec.config.configMapRef.key", ref.Name, ref.ConfigMapKey()), nil
 			}
-			serverBlock = value
+			refs.serverBlock = value.value
 		}
 	}
 	if ws.Spec.Content != nil {
-		cm, problem, err := read(ws.Spec.Content.ConfigMapName, "spec.content.configMapName")
-		if cm == nil {
-			return "", "", problem, err
+		facts, live, problem, err := r.referencedConfigMap(ctx, ws.Namespace, ws.Spec.Content.ConfigMapName, "spec.content.configMapName")
+		if problem != "" || err != nil {
+			return referencedConfig{}, problem, err
 		}
-		contentHash = resources.HashData(cm.Data, cm.BinaryData)
+		refs.contentHash, refs.liveContent = facts.contentHash, live
 	}
-	return serverBlock, contentHash, "", nil
+	return refs, "", nil
 }
 
+// reconcileServiceAccount applies the pods' ServiceAccount and, while the pods still run
+// a format-1 template, the ServiceAccount named like the WebServer that they run as.
 func (r *WebServerReconciler) reconcileServiceAccount(ctx context.Context, s *scope) (ctrl.Result, error) {
-	observed := &corev1.ServiceAccount{}
-	if err := r.getOptional(ctx, s.ws.Name, s.ws.Namespace, observed); err != nil {
-		return ctrl.Result{}, err
+	formats := []resources.TemplateFormat{resources.CurrentTemplateFormat}
+	if s.templateFormat == resources.TemplateFormat1 {
+		formats = append(formats, resources.TemplateFormat1)
 	}
-	_, err := r.applyChild(ctx, s, resources.ServiceAccount(s.ws), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0)
-	return ctrl.Result{}, err
+	for _, format := range formats {
+		observed := &corev1.ServiceAccount{}
+		if err := r.getOptional(ctx, resources.ServiceAccountNameFor(s.ws, format), s.ws.Namespace, observed); err != nil {
+			return ctrl.Result{}, err
+		}
+		if _, err := r.applyChild(ctx, s, resources.ServiceAccount(s.ws, format), nilIfAbsent(observed), s.originalStatus.ObservedGeneration != 0); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	return ctrl.Result{}, nil
 }
 
 func (r *WebServerReconciler) reconcileService(ctx context.Context, s *scope) (ctrl.Result, error) {
@@ -131,12 +186,7 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 		return ctrl.Result{}, nil
 	}
 	ws := s.ws
-	desired := resources.Deployment(ws, resources.WorkloadInputs{
-		Image:           s.image,
-		ConfigMapName:   s.config.configMapName,
-		ContentHash:     s.config.contentHash,
-		ReplicasManaged: true,
-	})
+	desired := resources.Deployment(ws, workloadInputs(s, s.templateFormat))
 	var observed client.Object
 	if s.deployment != nil {
 		observed = s.deployment
@@ -176,6 +226,17 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 		}
 	}
 	return ctrl.Result{}, nil
+}
+
+// workloadInputs are the resolved inputs of the Deployment in the given template format.
+func workloadInputs(s *scope, format resources.TemplateFormat) resources.WorkloadInputs {
+	return resources.WorkloadInputs{
+		Image:           s.image,
+		ConfigMapName:   s.config.configMapName,
+		ContentHash:     s.config.contentHash,
+		ReplicasManaged: true,
+		Format:          format,
+	}
 }
 
 // getOptional reads a child from the cache, leaving obj empty when it does not exist.

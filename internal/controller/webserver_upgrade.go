@@ -82,7 +82,7 @@ func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (c
 			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "UpgradeCompleted", "Upgrade",
 				"Every pod runs %s", templateInputs(s.deployment))
 		}
-		return ctrl.Result{}, r.collectOldConfigMaps(ctx, s)
+		return ctrl.Result{}, r.collectUnused(ctx, s)
 	case rolloutStalled:
 		if previous == nil || previous.Reason != webserverv1alpha1.ReasonProgressDeadlineExceeded {
 			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeFailed).Inc()
@@ -93,33 +93,121 @@ func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (c
 	return ctrl.Result{}, nil
 }
 
-// collectOldConfigMaps deletes this WebServer's config ConfigMaps except the mounted one.
-// It runs only once the rollout completed: the mounted config is then also the last good
-// one, the target of any later rollback, and no pod needs an older one.
-func (r *WebServerReconciler) collectOldConfigMaps(ctx context.Context, s *scope) error {
-	mounted := mountedConfigMap(s.deployment)
+// collectUnused deletes what neither the pods nor a rollback need any more: config and
+// content ConfigMaps the Deployment does not mount, and the format-1 ServiceAccount once
+// the pods run as the current one. It runs only once the rollout completed: what is
+// mounted is then also the last good revision, the target of any later rollback, and no
+// pod needs an older one. The decision is made from the cache; before deleting anything,
+// the Deployment is read from the API server, so a cache that lags behind a newer
+// rollout cannot make it delete what new pods mount.
+func (r *WebServerReconciler) collectUnused(ctx context.Context, s *scope) error {
 	list := &metav1.PartialObjectMetadataList{}
 	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
 	if err := r.List(ctx, list, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
 		return fmt.Errorf("listing config ConfigMaps: %w", err)
 	}
-	for i := range list.Items {
-		cm := &list.Items[i]
-		if cm.Name == mounted || !metav1.IsControlledBy(cm, s.ws) {
-			continue
-		}
-		logf.FromContext(ctx).Info("Deleting unused config ConfigMap", "name", cm.Name)
-		if err := r.Delete(ctx, cm, client.Preconditions{UID: &cm.UID}); err != nil && !apierrors.IsNotFound(err) {
+	unused := collectableConfigMaps(s.ws, list.Items, s.deployment)
+	formerSA, err := r.formerServiceAccount(ctx, s)
+	if err != nil {
+		return err
+	}
+	if len(unused) == 0 && formerSA == nil {
+		return nil
+	}
+
+	live := &appsv1.Deployment{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.ws), live); apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading Deployment: %w", err)
+	}
+	log := logf.FromContext(ctx)
+	for _, cm := range configMapsToDelete(s.ws, unused, s.deployment, live) {
+		log.Info("Deleting unused ConfigMap", "name", cm.Name)
+		if err := r.Delete(ctx, &cm, client.Preconditions{UID: &cm.UID}); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting ConfigMap %s: %w", cm.Name, err)
+		}
+	}
+	if formerSA != nil && formerServiceAccountUnused(formerSA.Name, s.deployment, live) {
+		log.Info("Deleting the ServiceAccount of the format-1 pod template", "name", formerSA.Name)
+		if err := r.Delete(ctx, formerSA, client.Preconditions{UID: &formerSA.UID}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting ServiceAccount %s: %w", formerSA.Name, err)
 		}
 	}
 	return nil
 }
 
+// formerServiceAccount is the ServiceAccount format-1 pod templates ran as (named like the
+// WebServer), when this WebServer controls it and the cached Deployment no longer needs it.
+func (r *WebServerReconciler) formerServiceAccount(ctx context.Context, s *scope) (*corev1.ServiceAccount, error) {
+	name := resources.ServiceAccountNameFor(s.ws, resources.TemplateFormat1)
+	if !formerServiceAccountUnused(name, s.deployment, nil) {
+		return nil, nil
+	}
+	sa := &corev1.ServiceAccount{}
+	if err := r.getOptional(ctx, name, s.ws.Namespace, sa); err != nil {
+		return nil, err
+	}
+	if sa.UID == "" || !metav1.IsControlledBy(sa, s.ws) {
+		return nil, nil
+	}
+	return sa, nil
+}
+
+// formerServiceAccountUnused reports whether no given Deployment (nil ones are skipped)
+// still has a format-1 template or runs its pods as name; a live Deployment must also
+// have completed its rollout, so no pod of an older template is left.
+func formerServiceAccountUnused(name string, cached, live *appsv1.Deployment) bool {
+	for _, dep := range []*appsv1.Deployment{cached, live} {
+		if dep != nil && (observedTemplateFormat(dep) == resources.TemplateFormat1 || dep.Spec.Template.Spec.ServiceAccountName == name) {
+			return false
+		}
+	}
+	return live == nil || observeRollout(live, false) == rolloutComplete
+}
+
+// configMapsToDelete narrows the ConfigMaps unused by the cached Deployment to those the
+// live one does not mount either. Nothing is deleted while the live Deployment is rolling
+// out (its pods may still mount what neither template names) or when it is absent.
+func configMapsToDelete(ws *webserverv1alpha1.WebServer, unused []metav1.PartialObjectMetadata,
+	cached, live *appsv1.Deployment) []metav1.PartialObjectMetadata {
+	if live == nil || observeRollout(live, false) != rolloutComplete {
+		return nil
+	}
+	return collectableConfigMaps(ws, unused, cached, live)
+}
+
+// collectableConfigMaps are the ConfigMaps of owned that ws controls and that no given
+// Deployment's pod template mounts.
+func collectableConfigMaps(ws *webserverv1alpha1.WebServer, owned []metav1.PartialObjectMetadata, deps ...*appsv1.Deployment) []metav1.PartialObjectMetadata {
+	out := make([]metav1.PartialObjectMetadata, 0, len(owned))
+	for _, cm := range owned {
+		if !metav1.IsControlledBy(&cm, ws) || mountedBy(cm.Name, deps...) {
+			continue
+		}
+		out = append(out, cm)
+	}
+	return out
+}
+
+func mountedBy(configMapName string, deps ...*appsv1.Deployment) bool {
+	for _, dep := range deps {
+		if dep == nil {
+			continue
+		}
+		for _, v := range dep.Spec.Template.Spec.Volumes {
+			if v.ConfigMap != nil && v.ConfigMap.Name == configMapName {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // templateInputs summarises what a pod template runs: image and config.
 func templateInputs(dep *appsv1.Deployment) string {
 	summary := fmt.Sprintf("image %s, config %s", containerImage(dep), configHashOf(mountedConfigMap(dep)))
-	if h := dep.Spec.Template.Annotations[resources.AnnotationContentHash]; h != "" {
+	if h := contentHashOf(dep); h != "" {
 		summary += ", content " + h
 	}
 	if at := dep.Spec.Template.Annotations[resources.AnnotationRestartedAt]; at != "" {
@@ -149,6 +237,24 @@ func mountedConfigMap(dep *appsv1.Deployment) string {
 	for _, v := range dep.Spec.Template.Spec.Volumes {
 		if v.Name == resources.ConfigVolume && v.ConfigMap != nil {
 			return v.ConfigMap.Name
+		}
+	}
+	return ""
+}
+
+// contentHashOf identifies the content the pods serve: the hash annotation of a format-1
+// template, the hash part of the mounted snapshot's name (<name>-content-<hash>) otherwise.
+func contentHashOf(dep *appsv1.Deployment) string {
+	if h := dep.Spec.Template.Annotations[resources.AnnotationContentHash]; h != "" {
+		return h
+	}
+	// The Deployment is named like its WebServer, and so are its snapshots.
+	prefix := resources.ContentConfigMapName(&webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Name: dep.Name}}, "")
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		if v.Name == resources.ContentVolume && v.ConfigMap != nil {
+			if hash, ok := strings.CutPrefix(v.ConfigMap.Name, prefix); ok {
+				return hash
+			}
 		}
 	}
 	return ""

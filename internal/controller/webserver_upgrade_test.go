@@ -121,8 +121,8 @@ var _ = Describe("WebServer upgrades", func() {
 		})
 		dep := eventuallyDeployment(ctx, namespace, "refs", func(g Gomega, dep *appsv1.Deployment) {})
 		firstConfig := mountedConfigMap(dep)
-		firstContent := dep.Spec.Template.Annotations[resources.AnnotationContentHash]
-		Expect(firstContent).NotTo(BeEmpty())
+		firstContent := mountedContent(dep)
+		Expect(firstContent).To(HavePrefix("refs-content-"))
 		rollOut(ctx, namespace, "refs")
 
 		server.Data["server.conf"] = "location / { return 200 'v2'; }"
@@ -136,9 +136,11 @@ var _ = Describe("WebServer upgrades", func() {
 
 		content.Data["index.html"] = "<h1>v2</h1>"
 		Expect(k8sClient.Update(ctx, content)).To(Succeed())
-		eventuallyDeployment(ctx, namespace, "refs", func(g Gomega, dep *appsv1.Deployment) {
-			g.Expect(dep.Spec.Template.Annotations[resources.AnnotationContentHash]).NotTo(Equal(firstContent))
+		dep = eventuallyDeployment(ctx, namespace, "refs", func(g Gomega, dep *appsv1.Deployment) {
+			g.Expect(mountedContent(dep)).NotTo(Equal(firstContent))
 		})
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: mountedContent(dep)}, cm)).To(Succeed())
+		Expect(cm.Data["index.html"]).To(Equal("<h1>v2</h1>"))
 	})
 
 	It("keeps the current config when a referenced ConfigMap is missing", func() {

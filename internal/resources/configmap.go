@@ -35,6 +35,11 @@ func ConfigMapName(ws *webserverv1alpha1.WebServer, hash string) string {
 	return ws.Name + "-config-" + hash
 }
 
+// ContentConfigMapName names the snapshot of the content of ws with the given hash.
+func ContentConfigMapName(ws *webserverv1alpha1.WebServer, hash string) string {
+	return ws.Name + "-content-" + hash
+}
+
 // RenderConfig renders nginx.conf (and a default page when there is no content).
 func RenderConfig(ws *webserverv1alpha1.WebServer, serverBlock string) RenderedConfig {
 	data := map[string]string{
@@ -77,6 +82,23 @@ func ConfigMap(ws *webserverv1alpha1.WebServer, config RenderedConfig) *corev1ac
 		WithOwnerReferences(OwnerReference(ws)).
 		WithImmutable(true).
 		WithData(config.Data)
+}
+
+// ContentConfigMap is the immutable snapshot of the user's content ConfigMap (data and
+// binaryData) that the pods mount, named by its hash: edits to the user's ConfigMap make a
+// new snapshot and roll the pods to it, and a rollback can return to an older one.
+func ContentConfigMap(ws *webserverv1alpha1.WebServer, data map[string]string, binaryData map[string][]byte) *corev1ac.ConfigMapApplyConfiguration {
+	cm := corev1ac.ConfigMap(ContentConfigMapName(ws, HashData(data, binaryData)), ws.Namespace).
+		WithLabels(Labels(ws)).
+		WithOwnerReferences(OwnerReference(ws)).
+		WithImmutable(true)
+	if len(data) > 0 {
+		cm.WithData(data)
+	}
+	if len(binaryData) > 0 {
+		cm.WithBinaryData(binaryData)
+	}
+	return cm
 }
 
 func defaultIndexHTML(ws *webserverv1alpha1.WebServer) string {

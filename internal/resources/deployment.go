@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"strconv"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
@@ -17,7 +19,7 @@ const (
 	HTTPPortName      = "http"
 	StatusPortName    = "status"
 	ConfigVolume      = "config"
-	contentVolume     = "html"
+	ContentVolume     = "html"
 	tmpVolume         = "tmp"
 	tmpVolumeSize     = "64Mi"
 	preStopSleepSecs  = 5
@@ -28,18 +30,50 @@ const (
 	// AnnotationRestartedAt carries spec.restartedAt into the pod template: a new
 	// value rolls every pod.
 	AnnotationRestartedAt = "webserver.dev/restarted-at"
-	// AnnotationContentHash carries the hash of the content ConfigMap into the pod
-	// template, so new content rolls the pods instead of appearing pod by pod.
+	// AnnotationContentHash carries the hash of the user's content ConfigMap into a
+	// format-1 pod template, which mounts that ConfigMap directly: new content rolls the
+	// pods instead of appearing pod by pod.
 	AnnotationContentHash = "webserver.dev/content-hash"
+	// AnnotationTemplateFormat, on the Deployment (not its pod template), says which
+	// TemplateFormat built the pod template. Deployments without it are format 1.
+	AnnotationTemplateFormat = "webserver.dev/template-format"
+)
+
+// TemplateFormat is the shape of the pod template. An operator upgrade must not restart
+// pods merely because the operator now builds templates differently, so a Deployment
+// keeps the format it was built with until its pods roll for a reason of their own.
+type TemplateFormat int
+
+const (
+	// TemplateFormat1 is what operators before the template-format annotation built: the
+	// ServiceAccount is named like the WebServer, and the user's content ConfigMap is
+	// mounted directly, its hash in the AnnotationContentHash pod annotation.
+	TemplateFormat1 TemplateFormat = 1
+	// TemplateFormat2 uses the ServiceAccount ServiceAccountName names and mounts an
+	// immutable snapshot of the content (ContentConfigMapName), so content rolls and rolls
+	// back like config.
+	TemplateFormat2 TemplateFormat = 2
+	// CurrentTemplateFormat is what new Deployments and every rollout get.
+	CurrentTemplateFormat = TemplateFormat2
 )
 
 // WorkloadInputs are what the Deployment depends on besides the spec: resolved by the
 // reconciler from the cluster, so the builder itself stays pure.
 type WorkloadInputs struct {
-	Image           string
-	ConfigMapName   string
+	Image         string
+	ConfigMapName string
+	// ContentHash identifies the content ConfigMap's data ("" without spec.content).
 	ContentHash     string
 	ReplicasManaged bool // false when something else (an HPA) owns spec.replicas
+	// Format is the pod template format to build; zero means CurrentTemplateFormat.
+	Format TemplateFormat
+}
+
+func (in WorkloadInputs) format() TemplateFormat {
+	if in.Format == 0 {
+		return CurrentTemplateFormat
+	}
+	return in.Format
 }
 
 // Deployment is the nginx Deployment of ws.
@@ -61,10 +95,14 @@ func Deployment(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *appsv1ac.De
 		spec.WithReplicas(ws.DesiredReplicas())
 	}
 
-	return appsv1ac.Deployment(ws.Name, ws.Namespace).
+	dep := appsv1ac.Deployment(ws.Name, ws.Namespace).
 		WithLabels(WorkloadLabels(ws, in.Image)).
 		WithOwnerReferences(OwnerReference(ws)).
 		WithSpec(spec)
+	if format := in.format(); format != TemplateFormat1 {
+		dep.WithAnnotations(map[string]string{AnnotationTemplateFormat: strconv.Itoa(int(format))})
+	}
+	return dep
 }
 
 func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.PodTemplateSpecApplyConfiguration {
@@ -79,12 +117,12 @@ func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.P
 	if ws.Spec.RestartedAt != "" {
 		annotations[AnnotationRestartedAt] = ws.Spec.RestartedAt
 	}
-	if in.ContentHash != "" {
+	if in.ContentHash != "" && in.format() == TemplateFormat1 {
 		annotations[AnnotationContentHash] = in.ContentHash
 	}
 
 	pod := corev1ac.PodSpec().
-		WithServiceAccountName(ws.Name).
+		WithServiceAccountName(ServiceAccountNameFor(ws, in.format())).
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).
 		WithSecurityContext(PodSecurityContext()).
@@ -140,7 +178,7 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 		WithSecurityContext(ContainerSecurityContext()).
 		WithVolumeMounts(
 			corev1ac.VolumeMount().WithName(ConfigVolume).WithMountPath(ConfigDir).WithReadOnly(true),
-			corev1ac.VolumeMount().WithName(contentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
+			corev1ac.VolumeMount().WithName(ContentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
 			corev1ac.VolumeMount().WithName(tmpVolume).WithMountPath(TmpDir),
 		)
 	for i := range env {
@@ -154,10 +192,13 @@ func volumes(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.Vol
 		corev1ac.ConfigMapVolumeSource().WithName(in.ConfigMapName).
 			WithItems(corev1ac.KeyToPath().WithKey(NginxConfKey).WithPath(NginxConfKey)))
 
-	content := corev1ac.Volume().WithName(contentVolume)
-	if ws.Spec.Content != nil {
+	content := corev1ac.Volume().WithName(ContentVolume)
+	switch {
+	case ws.Spec.Content != nil && in.format() == TemplateFormat1:
 		content.WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(ws.Spec.Content.ConfigMapName))
-	} else {
+	case ws.Spec.Content != nil:
+		content.WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(ContentConfigMapName(ws, in.ContentHash)))
+	default:
 		content.WithConfigMap(corev1ac.ConfigMapVolumeSource().WithName(in.ConfigMapName).
 			WithItems(corev1ac.KeyToPath().WithKey(DefaultIndexKey).WithPath(DefaultIndexKey)))
 	}

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,9 +144,15 @@ func TestDeployment(t *testing.T) {
 	if dep.OwnerReferences[0].UID != "uid-1" || !*dep.OwnerReferences[0].Controller {
 		t.Errorf("owner reference = %+v", dep.OwnerReferences)
 	}
+	if dep.Annotations[AnnotationTemplateFormat] != "2" {
+		t.Errorf("Deployment annotations = %v, want the template format", dep.Annotations)
+	}
 	tmpl := dep.Spec.Template
-	if tmpl.Annotations[AnnotationRestartedAt] != "now" || tmpl.Annotations[AnnotationContentHash] != "c0ffee" {
+	if tmpl.Annotations[AnnotationRestartedAt] != "now" {
 		t.Errorf("template annotations = %v", tmpl.Annotations)
+	}
+	if _, ok := tmpl.Annotations[AnnotationContentHash]; ok {
+		t.Errorf("format 2 carries the content hash annotation: the snapshot's name rolls the pods")
 	}
 	for k, v := range SelectorLabels(ws) {
 		if tmpl.Labels[k] != v || dep.Spec.Selector.MatchLabels[k] != v {
@@ -156,7 +163,7 @@ func TestDeployment(t *testing.T) {
 		t.Error("selector holds the version: it is immutable, upgrades would fail")
 	}
 	pod := tmpl.Spec
-	if pod.NodeSelector["disk"] != "ssd" || len(pod.Tolerations) != 1 || pod.ServiceAccountName != "site" {
+	if pod.NodeSelector["disk"] != "ssd" || len(pod.Tolerations) != 1 || pod.ServiceAccountName != "site-nginx" {
 		t.Errorf("pod settings lost: %+v", pod)
 	}
 	c := pod.Containers[0]
@@ -176,7 +183,7 @@ func TestDeployment(t *testing.T) {
 			config = v.ConfigMap.Name
 		}
 	}
-	if content != "pages" || config != "site-config-abc" {
+	if content != "site-content-c0ffee" || config != "site-config-abc" {
 		t.Errorf("volumes: content %q config %q", content, config)
 	}
 
@@ -214,8 +221,126 @@ func TestService(t *testing.T) {
 }
 
 func TestServiceAccountMountsNoToken(t *testing.T) {
-	sa := asTyped[corev1.ServiceAccount](t, ServiceAccount(webServer(nil)))
+	sa := asTyped[corev1.ServiceAccount](t, ServiceAccount(webServer(nil), CurrentTemplateFormat))
 	if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
 		t.Error("service account token is mounted")
+	}
+}
+
+// A WebServer may have any name, including those of the ServiceAccounts Kubernetes and
+// OpenShift put in every namespace.
+func TestServiceAccountName(t *testing.T) {
+	tests := []struct {
+		name   string
+		format TemplateFormat
+		want   string
+	}{
+		{"default", TemplateFormat2, "default-nginx"},
+		{"builder", TemplateFormat2, "builder-nginx"},
+		{"deployer", TemplateFormat2, "deployer-nginx"},
+		{"site", 0, "site-nginx"},
+		{"site", TemplateFormat1, "site"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/format%d", tt.name, tt.format), func(t *testing.T) {
+			ws := webServer(func(ws *webserverv1alpha1.WebServer) { ws.Name = tt.name })
+			sa := asTyped[corev1.ServiceAccount](t, ServiceAccount(ws, tt.format))
+			dep := asTyped[appsv1.Deployment](t, Deployment(ws, WorkloadInputs{Format: tt.format}))
+			if sa.Name != tt.want || dep.Spec.Template.Spec.ServiceAccountName != tt.want {
+				t.Errorf("ServiceAccount %q, pods run as %q, want %q", sa.Name, dep.Spec.Template.Spec.ServiceAccountName, tt.want)
+			}
+			if tt.format != TemplateFormat1 && ServiceAccountName(ws) != tt.want {
+				t.Errorf("ServiceAccountName = %q, want %q", ServiceAccountName(ws), tt.want)
+			}
+		})
+	}
+}
+
+// Format 1 is what operators before the template-format annotation built: an upgraded
+// operator must be able to build it exactly, so it can leave such pods alone.
+func TestDeploymentTemplateFormats(t *testing.T) {
+	withContent := webServer(func(ws *webserverv1alpha1.WebServer) {
+		ws.Spec.Content = &webserverv1alpha1.ContentSpec{ConfigMapName: "pages"}
+	})
+	tests := []struct {
+		name               string
+		ws                 *webserverv1alpha1.WebServer
+		format             TemplateFormat
+		wantFormat         string // Deployment annotation
+		wantServiceAccount string
+		wantContentVolume  string
+		wantContentHash    string // pod annotation
+	}{
+		{"format 1 with content", withContent, TemplateFormat1, "", "site", "pages", "c0ffee"},
+		{"format 2 with content", withContent, TemplateFormat2, "2", "site-nginx", "site-content-c0ffee", ""},
+		{"format 1 without content", webServer(nil), TemplateFormat1, "", "site", "site-config-abc", ""},
+		{"format 2 without content", webServer(nil), TemplateFormat2, "2", "site-nginx", "site-config-abc", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := WorkloadInputs{Image: "nginx", ConfigMapName: "site-config-abc", Format: tt.format}
+			if tt.ws.Spec.Content != nil {
+				in.ContentHash = "c0ffee"
+			}
+			dep := asTyped[appsv1.Deployment](t, Deployment(tt.ws, in))
+			if got := dep.Annotations[AnnotationTemplateFormat]; got != tt.wantFormat {
+				t.Errorf("template format annotation = %q, want %q", got, tt.wantFormat)
+			}
+			pod := dep.Spec.Template
+			if pod.Spec.ServiceAccountName != tt.wantServiceAccount {
+				t.Errorf("serviceAccountName = %q, want %q", pod.Spec.ServiceAccountName, tt.wantServiceAccount)
+			}
+			if got := pod.Annotations[AnnotationContentHash]; got != tt.wantContentHash {
+				t.Errorf("content hash annotation = %q, want %q", got, tt.wantContentHash)
+			}
+			for _, v := range pod.Spec.Volumes {
+				if v.Name == ContentVolume && v.ConfigMap.Name != tt.wantContentVolume {
+					t.Errorf("content volume mounts %q, want %q", v.ConfigMap.Name, tt.wantContentVolume)
+				}
+			}
+		})
+	}
+}
+
+func TestContentConfigMap(t *testing.T) {
+	ws := webServer(nil)
+	data := map[string]string{"index.html": "<h1>hi</h1>"}
+	binary := map[string][]byte{"logo.png": {0x89, 'P', 'N', 'G'}}
+	cm := asTyped[corev1.ConfigMap](t, ContentConfigMap(ws, data, binary))
+
+	hash := HashData(data, binary)
+	if cm.Name != ContentConfigMapName(ws, hash) || cm.Name != "site-content-"+hash {
+		t.Errorf("name = %q, want site-content-%s", cm.Name, hash)
+	}
+	if cm.Immutable == nil || !*cm.Immutable {
+		t.Error("content snapshot is mutable")
+	}
+	if cm.Data["index.html"] != data["index.html"] || string(cm.BinaryData["logo.png"]) != string(binary["logo.png"]) {
+		t.Errorf("data %v binaryData %v not copied", cm.Data, cm.BinaryData)
+	}
+	for k, v := range Labels(ws) {
+		if cm.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, cm.Labels[k], v)
+		}
+	}
+	if len(cm.OwnerReferences) != 1 || cm.OwnerReferences[0].UID != ws.UID || !*cm.OwnerReferences[0].Controller {
+		t.Errorf("owner references = %+v", cm.OwnerReferences)
+	}
+
+	tests := []struct {
+		name   string
+		data   map[string]string
+		binary map[string][]byte
+	}{
+		{"text changed", map[string]string{"index.html": "<h1>ho</h1>"}, binary},
+		{"binary changed", data, map[string][]byte{"logo.png": {0x89, 'P', 'N', 'H'}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			other := asTyped[corev1.ConfigMap](t, ContentConfigMap(ws, tt.data, tt.binary))
+			if other.Name == cm.Name {
+				t.Errorf("different content shares the snapshot name %q", cm.Name)
+			}
+		})
 	}
 }

@@ -46,9 +46,26 @@ func ServiceURL(ws *webserverv1alpha1.WebServer) string {
 	return url
 }
 
-// ServiceAccount is the pods' identity; they never talk to the API, so no token is mounted.
-func ServiceAccount(ws *webserverv1alpha1.WebServer) *corev1ac.ServiceAccountApplyConfiguration {
-	return corev1ac.ServiceAccount(ws.Name, ws.Namespace).
+// ServiceAccountName names the pods' ServiceAccount. It is not the WebServer's own name:
+// every namespace has a "default" ServiceAccount (and OpenShift adds "builder" and
+// "deployer"), and a WebServer of that name must work too.
+func ServiceAccountName(ws *webserverv1alpha1.WebServer) string {
+	return ws.Name + "-nginx"
+}
+
+// ServiceAccountNameFor names the ServiceAccount a pod template of the given format runs
+// as: format 1 used the WebServer's name.
+func ServiceAccountNameFor(ws *webserverv1alpha1.WebServer, format TemplateFormat) string {
+	if format == TemplateFormat1 {
+		return ws.Name
+	}
+	return ServiceAccountName(ws)
+}
+
+// ServiceAccount is the pods' identity for a pod template of the given format; they
+// never talk to the API, so no token is mounted.
+func ServiceAccount(ws *webserverv1alpha1.WebServer, format TemplateFormat) *corev1ac.ServiceAccountApplyConfiguration {
+	return corev1ac.ServiceAccount(ServiceAccountNameFor(ws, format), ws.Namespace).
 		WithLabels(Labels(ws)).
 		WithOwnerReferences(OwnerReference(ws)).
 		WithAutomountServiceAccountToken(false)
