@@ -132,16 +132,10 @@ func (m *configMapMemo) len() int {
 	return len(m.entries)
 }
 
-// memos holds one configMapMemo per reconciler, so reconcilers of different managers
-// (clusters) never share one.
-var memos sync.Map // *WebServerReconciler → *configMapMemo
-
+// configMapMemo is the reconciler's memo, made on first use.
 func (r *WebServerReconciler) configMapMemo() *configMapMemo {
-	if m, ok := memos.Load(r); ok {
-		return m.(*configMapMemo)
-	}
-	m, _ := memos.LoadOrStore(r, newConfigMapMemo())
-	return m.(*configMapMemo)
+	r.memoOnce.Do(func() { r.configMaps = newConfigMapMemo() })
+	return r.configMaps
 }
 
 // referencedConfigMap returns the facts of the user's ConfigMap name in namespace, with

@@ -81,6 +81,25 @@ var _ = Describe("A pass that cannot apply the spec", func() {
 		Expect(getWebServer(ctx, namespace, "taken").Generation).To(Equal(generation))
 	})
 
+	It("keeps a server block that would close server {} away from every pod, and says which line", func() {
+		createWebServer(ctx, namespace, "escape", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location / { return 200; }\n}\nserver { listen 9999;"}
+		})
+		ws := eventuallyCondition(ctx, namespace, "escape", webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonConfigInvalid)
+		Expect(meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionConfigValid).Message).
+			To(ContainSubstring("spec.config.inline: line 2: this '}' has no matching '{'"))
+		eventuallyCondition(ctx, namespace, "escape", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigInvalid)
+		Consistently(func() error {
+			return k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "escape"}, &appsv1.Deployment{})
+		}).WithTimeout(2 * time.Second).Should(HaveOccurred(), "a Deployment was created with the escaping config")
+
+		updateWebServer(ctx, namespace, "escape", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config.Inline = "location / { return 200 '}'; }"
+		})
+		eventuallyCondition(ctx, namespace, "escape", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered)
+		eventuallyDeployment(ctx, namespace, "escape", func(Gomega, *appsv1.Deployment) {})
+	})
+
 	It("resumes a Deployment paused by hand", func() {
 		createWebServer(ctx, namespace, "paused", nil)
 		rollOut(ctx, namespace, "paused")

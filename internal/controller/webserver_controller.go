@@ -5,6 +5,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -46,6 +47,9 @@ type WebServerReconciler struct {
 
 	// applied remembers what was last applied per child, to see through cache lag.
 	applied appliedMemo
+	// configMaps remembers what the user's ConfigMaps gave, so they are read only on a change.
+	configMaps *configMapMemo
+	memoOnce   sync.Once
 }
 
 // Least privilege: children are written by server-side apply (create + patch) and removed

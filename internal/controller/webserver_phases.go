@@ -30,15 +30,22 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		return ctrl.Result{}, err
 	}
 	if problem != "" {
-		// The Deployment is left as it is (reconcileDeployment): a half-applied spec could
-		// point new pods at what does not exist.
+		// The pass stops here: a half-applied spec could point new pods at what does not exist.
 		s.config = configResult{
 			reason:  webserverv1alpha1.ReasonConfigMapNotFound,
 			message: problem + "; the pods keep running as they are until it exists",
 			hash:    s.ws.Status.ConfigHash,
 		}
-		s.templateFormat = observedTemplateFormat(s.deployment)
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, blocked(webserverv1alpha1.ReasonConfigMapNotFound, "%s", s.config.message)
+	}
+	if err := resources.CheckServerBlock(refs.serverBlock); err != nil {
+		// Kept inside server {}, or not served at all: no pod gets it.
+		s.config = configResult{
+			reason:  webserverv1alpha1.ReasonConfigInvalid,
+			message: fmt.Sprintf("%s: %v; the pods keep running as they are", configSource(s.ws), err),
+			hash:    s.ws.Status.ConfigHash,
+		}
+		return ctrl.Result{}, blocked(webserverv1alpha1.ReasonConfigInvalid, "%s", s.config.message)
 	}
 
 	rendered := resources.RenderConfig(s.ws, refs.serverBlock)
@@ -63,10 +70,18 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 	if !exists {
 		logf.FromContext(ctx).Info("Creating config ConfigMap", "name", s.config.configMapName)
 		if err := r.Apply(ctx, resources.ConfigMap(s.ws, rendered), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-			return ctrl.Result{}, fmt.Errorf("applying ConfigMap %s: %w", s.config.configMapName, err)
+			return ctrl.Result{}, childApplyError("ConfigMap", s.config.configMapName, err)
 		}
 	}
 	return ctrl.Result{}, r.ensureContentSnapshot(ctx, s, refs.liveContent)
+}
+
+// configSource names the field the server block comes from.
+func configSource(ws *webserverv1alpha1.WebServer) string {
+	if ws.Spec.Config != nil && ws.Spec.Config.ConfigMapRef != nil {
+		return fmt.Sprintf("spec.config.configMapRef (ConfigMap %q key %q)", ws.Spec.Config.ConfigMapRef.Name, ws.Spec.Config.ConfigMapRef.ConfigMapKey())
+	}
+	return "spec.config.inline"
 }
 
 // ensureContentSnapshot makes sure the immutable snapshot of the user's content exists
@@ -93,7 +108,7 @@ func (r *WebServerReconciler) ensureContentSnapshot(ctx context.Context, s *scop
 	}
 	logf.FromContext(ctx).Info("Creating content ConfigMap", "name", name, "from", live.Name)
 	if err := r.Apply(ctx, resources.ContentConfigMap(s.ws, live.Data, live.BinaryData), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying ConfigMap %s: %w", name, err)
+		return childApplyError("ConfigMap", name, err)
 	}
 	return nil
 }
