@@ -91,7 +91,7 @@ var _ = Describe("A pass that cannot apply the spec", func() {
 		eventuallyCondition(ctx, namespace, "escape", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigInvalid)
 		Consistently(func() error {
 			return k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "escape"}, &appsv1.Deployment{})
-		}).WithTimeout(2 * time.Second).Should(HaveOccurred(), "a Deployment was created with the escaping config")
+		}).WithTimeout(2*time.Second).Should(HaveOccurred(), "a Deployment was created with the escaping config")
 
 		updateWebServer(ctx, namespace, "escape", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config.Inline = "location / { return 200 '}'; }"
