@@ -17,16 +17,16 @@ type WebServerSpec struct {
 	// Image is the nginx container image. When empty, the operator's default
 	// (its RELATED_IMAGE_NGINX environment variable) is used.
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[^\\\\s]+$')",message="image must be an image reference without spaces, e.g. nginx:1.27"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[^\\\\s]+$')",message="spec.image must be an image reference without spaces, e.g. nginx:1.27"
 	// +optional
 	Image string `json:"image,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
-	// Replicas is the number of nginx pods. Ignored while autoscaling is set or idle is true.
+	// Replicas is the number of nginx pods. Ignored while idle is true.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000
-	// +kubebuilder:validation:XValidation:rule="self >= 0 && self <= 1000",message="replicas must be between 0 and 1000; to stop serving but keep everything else use idle: true"
+	// +kubebuilder:validation:XValidation:rule="self >= 0 && self <= 1000",message="spec.replicas must be between 0 and 1000; to stop serving but keep everything else use idle: true"
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 
@@ -41,8 +41,8 @@ type WebServerSpec struct {
 	// +kubebuilder:default=8080
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
-	// +kubebuilder:validation:XValidation:rule="self >= 1024 && self <= 65535",message="port must be between 1024 and 65535: nginx runs as non-root; expose port 80 with service.port instead"
-	// +kubebuilder:validation:XValidation:rule="self != 8079",message="port 8079 is reserved for the health and status endpoint; choose another port"
+	// +kubebuilder:validation:XValidation:rule="self >= 1024 && self <= 65535",message="spec.port must be between 1024 and 65535: nginx runs as non-root; expose port 80 with spec.service.port instead"
+	// +kubebuilder:validation:XValidation:rule="self != 8079",message="spec.port 8079 is reserved for the health and status endpoint; choose another port"
 	// +optional
 	Port int32 `json:"port,omitempty"`
 
@@ -65,16 +65,22 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls"}
 	// TLS serves HTTPS with a certificate from a Secret and redirects HTTP to it.
+	// This operator version does not implement it yet and rejects it.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.tls is not supported by this operator version; remove it"
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress"}
 	// Ingress puts an Ingress in front of the Service, for clusters that route by host name.
+	// This operator version does not implement it yet and rejects it.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.ingress is not supported by this operator version; remove it"
 	// +optional
 	Ingress *IngressSpec `json:"ingress,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Access Control",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
 	// Auth protects the whole site with access control.
+	// This operator version does not implement it yet and rejects it.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.auth is not supported by this operator version; remove it"
 	// +optional
 	Auth *AuthSpec `json:"auth,omitempty"`
 
@@ -91,12 +97,16 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Autoscaling",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling"}
 	// Autoscaling replaces replicas with a HorizontalPodAutoscaler on CPU utilization.
+	// This operator version does not implement it yet and rejects it; set replicas instead.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.autoscaling is not supported by this operator version; remove it and set spec.replicas"
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Disruption Budget",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption"}
 	// Disruption bounds voluntary disruptions (node drains) with a PodDisruptionBudget.
-	// By default at least one pod stays up when there are two or more.
+	// This operator version does not implement it yet and rejects it (it creates no
+	// PodDisruptionBudget).
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.disruption is not supported by this operator version; remove it"
 	// +optional
 	Disruption *DisruptionSpec `json:"disruption,omitempty"`
 
@@ -115,12 +125,13 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring"}
 	// Monitoring adds an nginx metrics exporter, a ServiceMonitor and a PrometheusRule.
+	// This operator version does not implement it yet: it rejects enabled: true.
 	// +optional
 	Monitoring *MonitoringSpec `json:"monitoring,omitempty"`
 }
 
 // ServiceSpec configures the Service in front of the nginx pods.
-// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="service.nodePort can only be set when service.type is NodePort or LoadBalancer"
+// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="spec.service.nodePort can only be set when spec.service.type is NodePort or LoadBalancer; remove nodePort or change the type"
 type ServiceSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Type",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:select:ClusterIP","urn:alm:descriptor:com.tectonic.ui:select:NodePort","urn:alm:descriptor:com.tectonic.ui:select:LoadBalancer"}
 	// Type of the Service.
@@ -152,7 +163,7 @@ type ServiceSpec struct {
 }
 
 // ConfigSpec is the nginx server {} content: exactly one of inline or configMapRef.
-// +kubebuilder:validation:XValidation:rule="has(self.inline) != has(self.configMapRef)",message="config needs exactly one of inline or configMapRef"
+// +kubebuilder:validation:XValidation:rule="has(self.inline) != has(self.configMapRef)",message="spec.config needs exactly one of inline or configMapRef"
 type ConfigSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Inline Server Config",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:config","urn:alm:descriptor:com.tectonic.ui:textarea"}
 	// Inline nginx directives placed inside the server {} block, e.g. location blocks.
@@ -214,7 +225,7 @@ type IngressSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Path prefix routed to this web server.
 	// +kubebuilder:default=/
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="ingress.path must start with /"
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="spec.ingress.path must start with /"
 	// +optional
 	Path string `json:"path,omitempty"`
 
@@ -292,7 +303,7 @@ type PodTemplateSpec struct {
 }
 
 // AutoscalingSpec scales the pods with a HorizontalPodAutoscaler (autoscaling/v2).
-// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",message="autoscaling.minReplicas must not be greater than autoscaling.maxReplicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",message="spec.autoscaling.minReplicas must not be greater than spec.autoscaling.maxReplicas"
 type AutoscalingSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// MinReplicas is the lower bound.
@@ -322,7 +333,7 @@ type AutoscalingSpec struct {
 }
 
 // DisruptionSpec configures the PodDisruptionBudget: at most one of the two fields.
-// +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="disruption takes minAvailable or maxUnavailable, not both"
+// +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="spec.disruption takes minAvailable or maxUnavailable, not both"
 type DisruptionSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Available",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MinAvailable pods during voluntary disruptions (number or percentage).
@@ -347,11 +358,18 @@ const (
 )
 
 // UpgradeSpec controls rollouts of new images and configs.
-// +kubebuilder:validation:XValidation:rule="!has(self.canary) || self.strategy == 'Canary'",message="upgrade.canary can only be set when upgrade.strategy is Canary"
+//
+// The fields this operator version does not implement (strategy Canary, canary,
+// autoRollback) carry their own rules rather than rules on this struct: CRD validation
+// ratcheting then keeps accepting updates of WebServers stored with them under an
+// older CRD, as long as these values are left unchanged. Once Canary is implemented,
+// canary needs strategy Canary: !has(self.canary) || self.strategy == 'Canary'.
 type UpgradeSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade Strategy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:select:RollingUpdate","urn:alm:descriptor:com.tectonic.ui:select:Canary"}
-	// Strategy of the rollout.
+	// Strategy of the rollout. This operator version implements RollingUpdate only
+	// and rejects Canary.
 	// +kubebuilder:default=RollingUpdate
+	// +kubebuilder:validation:XValidation:rule="self != 'Canary'",message="spec.upgrade.strategy Canary is not supported by this operator version; use RollingUpdate"
 	// +optional
 	Strategy UpgradeStrategy `json:"strategy,omitempty"`
 
@@ -379,12 +397,16 @@ type UpgradeSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Automatic Rollback",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// AutoRollback reverts a failed rollout to the last good image and config.
-	// +kubebuilder:default=true
+	// This operator version does not implement it yet and rejects any value: a stalled
+	// rollout is reported in status (condition Degraded) until the spec is fixed.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.upgrade.autoRollback is not supported by this operator version; remove it"
 	// +optional
 	AutoRollback *bool `json:"autoRollback,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade"}
-	// Canary settings (strategy Canary only).
+	// Canary settings (strategy Canary only). This operator version does not implement
+	// canary rollouts yet and rejects them.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.upgrade.canary is not supported by this operator version; remove it"
 	// +optional
 	Canary *CanarySpec `json:"canary,omitempty"`
 }
@@ -401,7 +423,7 @@ type CanarySpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary Check Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// CheckPath must answer 2xx on the canary before it is promoted.
 	// +kubebuilder:default=/
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="upgrade.canary.checkPath must start with /"
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="spec.upgrade.canary.checkPath must start with /"
 	// +optional
 	CheckPath string `json:"checkPath,omitempty"`
 }
@@ -410,7 +432,8 @@ type CanarySpec struct {
 type MonitoringSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring Enabled",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// Enabled adds an nginx exporter sidecar, and a ServiceMonitor and PrometheusRule
-	// when the Prometheus Operator is installed.
+	// when the Prometheus Operator is installed. This operator version rejects true.
+	// +kubebuilder:validation:XValidation:rule="!self",message="spec.monitoring.enabled is not supported by this operator version; leave it unset or false"
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 }
