@@ -84,9 +84,17 @@ type WebServerSpec struct {
 	// +optional
 	Auth *AuthSpec `json:"auth,omitempty"`
 
+	// Requests and limits are compared for cpu, memory and ephemeral-storage by name:
+	// a rule over all keys of these maps (no maxProperties) exceeds the CEL cost budget.
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Resources",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:resourceRequirements"}
 	// Resources of the nginx container. Unset requests default to the limits and unset
-	// limits to the requests, so pods get the Guaranteed QoS class.
+	// limits to the requests, so pods get the Guaranteed QoS class. A request must not
+	// exceed its limit. Claims are rejected: the pods have no resource claims to use.
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('cpu' in self.requests) || !('cpu' in self.limits) || !isQuantity(string(self.requests['cpu'])) || !isQuantity(string(self.limits['cpu'])) || quantity(string(self.requests['cpu'])).compareTo(quantity(string(self.limits['cpu']))) <= 0",message="spec.resources: requests.cpu must not exceed limits.cpu; lower the request or raise the limit"
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('memory' in self.requests) || !('memory' in self.limits) || !isQuantity(string(self.requests['memory'])) || !isQuantity(string(self.limits['memory'])) || quantity(string(self.requests['memory'])).compareTo(quantity(string(self.limits['memory']))) <= 0",message="spec.resources: requests.memory must not exceed limits.memory; lower the request or raise the limit"
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('ephemeral-storage' in self.requests) || !('ephemeral-storage' in self.limits) || !isQuantity(string(self.requests['ephemeral-storage'])) || !isQuantity(string(self.limits['ephemeral-storage'])) || quantity(string(self.requests['ephemeral-storage'])).compareTo(quantity(string(self.limits['ephemeral-storage']))) <= 0",message="spec.resources: requests.ephemeral-storage must not exceed limits.ephemeral-storage; lower the request or raise the limit"
+	// +kubebuilder:validation:XValidation:rule="!has(self.claims)",message="spec.resources.claims is not supported by this operator version; remove it"
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 
@@ -131,7 +139,7 @@ type WebServerSpec struct {
 }
 
 // ServiceSpec configures the Service in front of the nginx pods.
-// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="spec.service.nodePort can only be set when spec.service.type is NodePort or LoadBalancer; remove nodePort or change the type"
+// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="spec.service.nodePort can only be set when spec.service.type is NodePort or LoadBalancer; remove nodePort or change the type",fieldPath=".nodePort"
 type ServiceSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Type",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:select:ClusterIP","urn:alm:descriptor:com.tectonic.ui:select:NodePort","urn:alm:descriptor:com.tectonic.ui:select:LoadBalancer"}
 	// Type of the Service.
@@ -158,6 +166,8 @@ type ServiceSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Service, e.g. for cloud load balancers.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.service.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. service.beta.kubernetes.io/aws-load-balancer-type"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
@@ -185,12 +195,15 @@ type ConfigMapKeyReference struct {
 	// Name of the ConfigMap.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.config.configMapRef.name must be a ConfigMap name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Key in the ConfigMap's data.
 	// +kubebuilder:default=server.conf
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$') && self != '.' && !self.startsWith('..')",message="spec.config.configMapRef.key must be a ConfigMap key: letters, digits, '-', '_' and '.', neither '.' nor starting with '..'"
 	// +optional
 	Key string `json:"key,omitempty"`
 }
@@ -202,6 +215,7 @@ type ContentSpec struct {
 	// document root, e.g. index.html. Changes to it roll the pods.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.content.configMapName must be a ConfigMap name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	ConfigMapName string `json:"configMapName"`
 }
 
@@ -211,6 +225,7 @@ type TLSSpec struct {
 	// SecretName is a kubernetes.io/tls Secret (same namespace) with tls.crt and tls.key.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.tls.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -220,6 +235,7 @@ type IngressSpec struct {
 	// Host name the Ingress routes to this web server.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([*][.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.host must be a DNS name such as www.example.com or *.example.com: lowercase, without scheme, port or path"
 	Host string `json:"host"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
@@ -231,11 +247,15 @@ type IngressSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Class",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// ClassName is the IngressClass; when unset the cluster default is used.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.className must be an IngressClass name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +optional
 	ClassName *string `json:"className,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Ingress.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.ingress.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. nginx.ingress.kubernetes.io/rewrite-target"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -250,6 +270,8 @@ type IngressTLSSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress TLS Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a kubernetes.io/tls Secret (same namespace) for the Ingress host.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.tls.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -266,18 +288,32 @@ type BasicAuthSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="htpasswd Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
 	// SecretName is a Secret (same namespace) whose key "htpasswd" holds the users.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.auth.basic.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
 // PodTemplateSpec holds the pod settings users commonly need.
 type PodTemplateSpec struct {
+	// NodeSelector values are checked for length only: a pattern over the values of a
+	// map[string]string exceeds the CEL cost budget, as its values have no maxLength.
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Node Selector",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:selector:core:v1:Node"}
 	// NodeSelector constrains the pods to nodes with these labels.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.podTemplate.nodeSelector: every key must be a valid label key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. kubernetes.io/os"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 63)",message="spec.podTemplate.nodeSelector: every value must be a valid label value: at most 63 characters"
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Tolerations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:io.kubernetes:Tolerations"}
 	// Tolerations of the pods.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.operator) || t.operator in ['', 'Equal', 'Exists'])",message="spec.podTemplate.tolerations: operator must be Equal or Exists"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.operator) || t.operator != 'Exists' || !has(t.value) || t.value == '')",message="spec.podTemplate.tolerations: a toleration with operator Exists must not set value"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, (has(t.key) && t.key != '') || (has(t.operator) && t.operator == 'Exists'))",message="spec.podTemplate.tolerations: a toleration without key must use operator Exists (it then tolerates every taint)"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.effect) || t.effect in ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'])",message="spec.podTemplate.tolerations: effect must be NoSchedule, PreferNoSchedule or NoExecute, or empty to match all effects"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.tolerationSeconds) || (has(t.effect) && t.effect == 'NoExecute'))",message="spec.podTemplate.tolerations: tolerationSeconds can only be set with effect NoExecute"
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
@@ -288,16 +324,23 @@ type PodTemplateSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Topology Spread Constraints",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// TopologySpreadConstraints of the pods.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(c, c.maxSkew >= 1)",message="spec.podTemplate.topologySpreadConstraints: maxSkew must be at least 1"
+	// +kubebuilder:validation:XValidation:rule="self.all(c, c.whenUnsatisfiable in ['DoNotSchedule', 'ScheduleAnyway'])",message="spec.podTemplate.topologySpreadConstraints: whenUnsatisfiable must be DoNotSchedule or ScheduleAnyway"
 	// +optional
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Pod Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the pods.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.podTemplate.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. prometheus.io/scrape"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Environment",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
-	// Env adds environment variables to the nginx container.
+	// Env adds environment variables to the nginx container; names must be distinct.
+	// +listType=map
+	// +listMapKey=name
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
 }
@@ -337,11 +380,13 @@ type AutoscalingSpec struct {
 type DisruptionSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Available",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MinAvailable pods during voluntary disruptions (number or percentage).
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^0*(100|[1-9]?[0-9])%$')",message="spec.disruption.minAvailable must be a non-negative integer or a percentage from 0% to 100%, e.g. '50%'"
 	// +optional
 	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum Unavailable",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxUnavailable pods during voluntary disruptions (number or percentage).
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^0*(100|[1-9]?[0-9])%$')",message="spec.disruption.maxUnavailable must be a non-negative integer or a percentage from 0% to 100%, e.g. '25%'"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 }
@@ -364,6 +409,7 @@ const (
 // ratcheting then keeps accepting updates of WebServers stored with them under an
 // older CRD, as long as these values are left unchanged. Once Canary is implemented,
 // canary needs strategy Canary: !has(self.canary) || self.strategy == 'Canary'.
+// +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !((type(self.maxSurge) == int ? self.maxSurge == 0 : self.maxSurge.matches('^0+%$')) && (type(self.maxUnavailable) == int ? self.maxUnavailable == 0 : self.maxUnavailable.matches('^0+%$')))",message="spec.upgrade: maxSurge and maxUnavailable cannot both be 0: a rollout could never replace a pod; set maxSurge: 1"
 type UpgradeSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade Strategy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:select:RollingUpdate","urn:alm:descriptor:com.tectonic.ui:select:Canary"}
 	// Strategy of the rollout. This operator version implements RollingUpdate only
@@ -375,8 +421,10 @@ type UpgradeSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Max Surge",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxSurge is how many extra pods may run during a rollout (number or percentage).
+	// It and maxUnavailable cannot both be 0.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.upgrade.maxSurge must be a non-negative integer or a percentage such as '25%'"
 	// +optional
 	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
 
@@ -385,6 +433,7 @@ type UpgradeSpec struct {
 	// keeps full capacity, so no request is dropped.
 	// +kubebuilder:default=0
 	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^0*(100|[1-9]?[0-9])%$')",message="spec.upgrade.maxUnavailable must be a non-negative integer or a percentage from 0% to 100%, e.g. '25%'"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 
