@@ -8,10 +8,14 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -305,4 +309,124 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Upgrade.MaxUnavailable = ptr.To(intstr.FromString("0%"))
 		})
 	})
+
+	It("keeps a WebServer stored under an older CRD updatable while its now-rejected fields stay unchanged", Serial, func() {
+		c := crdClient()
+		key := client.ObjectKey{Name: "webservers." + webserverv1alpha1.GroupVersion.Group}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		Expect(c.Get(ctx, key, crd)).To(Succeed())
+		current := crd.Spec.DeepCopy()
+		older := current.DeepCopy()
+		Expect(older.Versions).To(HaveLen(1))
+		schema := older.Versions[0].Schema.OpenAPIV3Schema
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 9))
+		// The older CRD also defaulted autoRollback to true, so every WebServer stored under it has the field.
+		spec := schema.Properties["spec"]
+		upgrade := spec.Properties["upgrade"]
+		autoRollback := upgrade.Properties["autoRollback"]
+		autoRollback.Default = &apiextensionsv1.JSON{Raw: []byte("true")}
+		upgrade.Properties["autoRollback"] = autoRollback
+		spec.Properties["upgrade"] = upgrade
+		schema.Properties["spec"] = spec
+
+		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
+		stored.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
+		stored.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
+		serves := func(wantErr string) func(Gomega) {
+			return func(g Gomega) {
+				err := k8sClient.Create(ctx, stored.DeepCopy(), client.DryRunAll)
+				if wantErr == "" {
+					g.Expect(err).NotTo(HaveOccurred())
+				} else {
+					g.Expect(err).To(MatchError(ContainSubstring(wantErr)))
+				}
+			}
+		}
+
+		DeferCleanup(setCRDSpec, c, key, *current)
+		setCRDSpec(ctx, c, key, *older)
+		Eventually(serves("")).WithTimeout(timeout).Should(Succeed())
+		Expect(k8sClient.Create(ctx, stored)).To(Succeed())
+		Expect(getWebServer(ctx, namespace, "stored").Spec.Upgrade.AutoRollback).To(HaveValue(BeTrue()))
+
+		setCRDSpec(ctx, c, key, *current)
+		Eventually(serves("spec.tls is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
+
+		update := func(mutate func(*webserverv1alpha1.WebServer)) error {
+			return tryUpdateWebServer(ctx, namespace, "stored", mutate)
+		}
+		Expect(update(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Image = "nginx:1.28"
+			ws.Spec.Upgrade.MaxSurge = ptr.To(intstr.FromInt32(2))
+		})).To(Succeed(), "changes elsewhere in the spec, even in spec.upgrade, are accepted")
+		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.TLS.SecretName = "other" })).
+			To(MatchError(ContainSubstring("spec.tls is not supported by this operator version")))
+		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.AutoRollback = ptr.To(false) })).
+			To(MatchError(ContainSubstring("spec.upgrade.autoRollback is not supported by this operator version")))
+		Expect(update(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.TLS = nil
+			ws.Spec.Monitoring = nil
+			ws.Spec.Upgrade.AutoRollback = nil
+		})).To(Succeed(), "removing the rejected fields is accepted")
+	})
 })
+
+// tryUpdateWebServer applies mutate to the latest WebServer, retrying on conflicts only,
+// and returns the API server's answer.
+func tryUpdateWebServer(ctx context.Context, namespace, name string, mutate func(*webserverv1alpha1.WebServer)) error {
+	var err error
+	EventuallyWithOffset(1, func() bool {
+		ws := getWebServer(ctx, namespace, name)
+		mutate(ws)
+		err = k8sClient.Update(ctx, ws)
+		return !apierrors.IsConflict(err)
+	}).WithTimeout(timeout).Should(BeTrue())
+	return err
+}
+
+// crdClient reads and writes CustomResourceDefinitions, which the suite's client has no scheme for.
+func crdClient() client.Client {
+	scheme := runtime.NewScheme()
+	Expect(apiextensionsv1.AddToScheme(scheme)).To(Succeed())
+	c, err := client.New(testEnv.Config, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+	return c
+}
+
+// setCRDSpec replaces the spec of the CRD, retrying on conflicts.
+func setCRDSpec(ctx context.Context, c client.Client, key client.ObjectKey, spec apiextensionsv1.CustomResourceDefinitionSpec) {
+	EventuallyWithOffset(1, func() error {
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := c.Get(ctx, key, crd); err != nil {
+			return err
+		}
+		crd.Spec = *spec.DeepCopy()
+		return c.Update(ctx, crd)
+	}).WithTimeout(timeout).Should(Succeed())
+}
+
+// dropRules removes, throughout the schema, the CEL rules whose message contains message,
+// and returns how many it removed.
+func dropRules(s *apiextensionsv1.JSONSchemaProps, message string) int {
+	dropped := 0
+	kept := s.XValidations[:0]
+	for _, rule := range s.XValidations {
+		if strings.Contains(rule.Message, message) {
+			dropped++
+			continue
+		}
+		kept = append(kept, rule)
+	}
+	s.XValidations = kept
+	for name, prop := range s.Properties {
+		dropped += dropRules(&prop, message)
+		s.Properties[name] = prop
+	}
+	if s.Items != nil && s.Items.Schema != nil {
+		dropped += dropRules(s.Items.Schema, message)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		dropped += dropRules(s.AdditionalProperties.Schema, message)
+	}
+	return dropped
+}
