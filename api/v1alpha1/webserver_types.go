@@ -12,27 +12,21 @@ import (
 const StatusPort = 8079
 
 // WebServerSpec is the desired state of a fleet of nginx web servers.
-// Fields the operator does not act on yet are rejected, so no spec promises a behaviour:
-// +kubebuilder:validation:XValidation:rule="!has(self.tls)",message="spec.tls is not supported by this operator version; remove it"
-// +kubebuilder:validation:XValidation:rule="!has(self.ingress)",message="spec.ingress is not supported by this operator version; remove it"
-// +kubebuilder:validation:XValidation:rule="!has(self.auth)",message="spec.auth is not supported by this operator version; remove it"
-// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling)",message="spec.autoscaling is not supported by this operator version; set spec.replicas instead"
-// +kubebuilder:validation:XValidation:rule="!has(self.disruption)",message="spec.disruption is not supported by this operator version; remove it"
 type WebServerSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Image is the nginx container image. When empty, the operator's default
 	// (its RELATED_IMAGE_NGINX environment variable) is used.
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[^\\\\s]+$')",message="image must be an image reference without spaces, e.g. nginx:1.27"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[^\\\\s]+$')",message="spec.image must be an image reference without spaces, e.g. nginx:1.27"
 	// +optional
 	Image string `json:"image,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
-	// Replicas is the number of nginx pods. Ignored while autoscaling is set or idle is true.
+	// Replicas is the number of nginx pods. Ignored while idle is true.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000
-	// +kubebuilder:validation:XValidation:rule="self >= 0 && self <= 1000",message="replicas must be between 0 and 1000; to stop serving but keep everything else use idle: true"
+	// +kubebuilder:validation:XValidation:rule="self >= 0 && self <= 1000",message="spec.replicas must be between 0 and 1000; to stop serving but keep everything else use idle: true"
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 
@@ -47,8 +41,8 @@ type WebServerSpec struct {
 	// +kubebuilder:default=8080
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=65535
-	// +kubebuilder:validation:XValidation:rule="self >= 1024 && self <= 65535",message="port must be between 1024 and 65535: nginx runs as non-root; expose port 80 with service.port instead"
-	// +kubebuilder:validation:XValidation:rule="self != 8079",message="port 8079 is reserved for the health and status endpoint; choose another port"
+	// +kubebuilder:validation:XValidation:rule="self >= 1024 && self <= 65535",message="spec.port must be between 1024 and 65535: nginx runs as non-root; expose port 80 with spec.service.port instead"
+	// +kubebuilder:validation:XValidation:rule="self != 8079",message="spec.port 8079 is reserved for the health and status endpoint; choose another port"
 	// +optional
 	Port int32 `json:"port,omitempty"`
 
@@ -71,27 +65,36 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls"}
 	// TLS serves HTTPS with a certificate from a Secret and redirects HTTP to it.
-	// Not supported by this operator version: setting it is rejected.
+	// This operator version does not implement it yet and rejects it.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.tls is not supported by this operator version; remove it"
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress"}
 	// Ingress puts an Ingress in front of the Service, for clusters that route by host name.
-	// Not supported by this operator version: setting it is rejected.
+	// This operator version does not implement it yet and rejects it.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.ingress is not supported by this operator version; remove it"
 	// +optional
 	Ingress *IngressSpec `json:"ingress,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Access Control",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
 	// Auth protects the whole site with access control.
-	// Not supported by this operator version: setting it is rejected.
+	// This operator version does not implement it yet and rejects it.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.auth is not supported by this operator version; remove it"
 	// +optional
 	Auth *AuthSpec `json:"auth,omitempty"`
 
+	// Requests and limits are compared for cpu, memory and ephemeral-storage by name:
+	// a rule over all keys of these maps (no maxProperties) exceeds the CEL cost budget.
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Resources",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:resourceRequirements"}
 	// Resources of the nginx container. Unset requests default to the limits and unset
-	// limits to the requests, so pods get the Guaranteed QoS class.
-	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('cpu' in self.requests) || !('cpu' in self.limits) || quantity(string(self.requests['cpu'])).compareTo(quantity(string(self.limits['cpu']))) <= 0",message="spec.resources: requests.cpu must not exceed limits.cpu"
-	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('memory' in self.requests) || !('memory' in self.limits) || quantity(string(self.requests['memory'])).compareTo(quantity(string(self.limits['memory']))) <= 0",message="spec.resources: requests.memory must not exceed limits.memory"
+	// limits to the requests, so pods get the Guaranteed QoS class. A request must not
+	// exceed its limit. Claims are rejected: the pods have no resource claims to use.
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('cpu' in self.requests) || !('cpu' in self.limits) || !isQuantity(string(self.requests['cpu'])) || !isQuantity(string(self.limits['cpu'])) || quantity(string(self.requests['cpu'])).compareTo(quantity(string(self.limits['cpu']))) <= 0",message="spec.resources: requests.cpu must not exceed limits.cpu; lower the request or raise the limit"
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('memory' in self.requests) || !('memory' in self.limits) || !isQuantity(string(self.requests['memory'])) || !isQuantity(string(self.limits['memory'])) || quantity(string(self.requests['memory'])).compareTo(quantity(string(self.limits['memory']))) <= 0",message="spec.resources: requests.memory must not exceed limits.memory; lower the request or raise the limit"
+	// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !('ephemeral-storage' in self.requests) || !('ephemeral-storage' in self.limits) || !isQuantity(string(self.requests['ephemeral-storage'])) || !isQuantity(string(self.limits['ephemeral-storage'])) || quantity(string(self.requests['ephemeral-storage'])).compareTo(quantity(string(self.limits['ephemeral-storage']))) <= 0",message="spec.resources: requests.ephemeral-storage must not exceed limits.ephemeral-storage; lower the request or raise the limit"
+	// +kubebuilder:validation:XValidation:rule="!has(self.claims)",message="spec.resources.claims is not supported by this operator version; remove it"
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 
@@ -102,13 +105,16 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Autoscaling",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling"}
 	// Autoscaling replaces replicas with a HorizontalPodAutoscaler on CPU utilization.
-	// Not supported by this operator version: setting it is rejected.
+	// This operator version does not implement it yet and rejects it; set replicas instead.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.autoscaling is not supported by this operator version; remove it and set spec.replicas"
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Disruption Budget",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption"}
 	// Disruption bounds voluntary disruptions (node drains) with a PodDisruptionBudget.
-	// Not supported by this operator version: setting it is rejected.
+	// This operator version does not implement it yet and rejects it (it creates no
+	// PodDisruptionBudget).
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.disruption is not supported by this operator version; remove it"
 	// +optional
 	Disruption *DisruptionSpec `json:"disruption,omitempty"`
 
@@ -127,13 +133,13 @@ type WebServerSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring"}
 	// Monitoring adds an nginx metrics exporter, a ServiceMonitor and a PrometheusRule.
-	// Not supported by this operator version: setting it is rejected.
+	// This operator version does not implement it yet: it rejects enabled: true.
 	// +optional
 	Monitoring *MonitoringSpec `json:"monitoring,omitempty"`
 }
 
 // ServiceSpec configures the Service in front of the nginx pods.
-// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="spec.service.nodePort can only be set when service.type is NodePort or LoadBalancer"
+// +kubebuilder:validation:XValidation:rule="!has(self.nodePort) || self.type == 'NodePort' || self.type == 'LoadBalancer'",message="spec.service.nodePort can only be set when spec.service.type is NodePort or LoadBalancer; remove nodePort or change the type",fieldPath=".nodePort"
 type ServiceSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Type",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:select:ClusterIP","urn:alm:descriptor:com.tectonic.ui:select:NodePort","urn:alm:descriptor:com.tectonic.ui:select:LoadBalancer"}
 	// Type of the Service.
@@ -161,13 +167,13 @@ type ServiceSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Service Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:service","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Service, e.g. for cloud load balancers.
 	// +kubebuilder:validation:MaxProperties=64
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.service.annotations: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/my-annotation"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.service.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. service.beta.kubernetes.io/aws-load-balancer-type"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // ConfigSpec is the nginx server {} content: exactly one of inline or configMapRef.
-// +kubebuilder:validation:XValidation:rule="has(self.inline) != has(self.configMapRef)",message="config needs exactly one of inline or configMapRef"
+// +kubebuilder:validation:XValidation:rule="has(self.inline) != has(self.configMapRef)",message="spec.config needs exactly one of inline or configMapRef"
 type ConfigSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Inline Server Config",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:config","urn:alm:descriptor:com.tectonic.ui:textarea"}
 	// Inline nginx directives placed inside the server {} block, e.g. location blocks.
@@ -189,7 +195,7 @@ type ConfigMapKeyReference struct {
 	// Name of the ConfigMap.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.config.configMapRef.name must be the name of a ConfigMap: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.config.configMapRef.name must be a ConfigMap name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
@@ -197,7 +203,7 @@ type ConfigMapKeyReference struct {
 	// +kubebuilder:default=server.conf
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$')",message="spec.config.configMapRef.key must be a ConfigMap key: letters, digits, '-', '_' and '.'"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$') && self != '.' && !self.startsWith('..')",message="spec.config.configMapRef.key must be a ConfigMap key: letters, digits, '-', '_' and '.', neither '.' nor starting with '..'"
 	// +optional
 	Key string `json:"key,omitempty"`
 }
@@ -209,7 +215,7 @@ type ContentSpec struct {
 	// document root, e.g. index.html. Changes to it roll the pods.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.content.configMapName must be the name of a ConfigMap: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.content.configMapName must be a ConfigMap name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	ConfigMapName string `json:"configMapName"`
 }
 
@@ -219,7 +225,7 @@ type TLSSpec struct {
 	// SecretName is a kubernetes.io/tls Secret (same namespace) with tls.crt and tls.key.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.tls.secretName must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.tls.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -229,25 +235,27 @@ type IngressSpec struct {
 	// Host name the Ingress routes to this web server.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^(\\\\*\\\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.host must be a DNS name such as www.example.com (lowercase, optionally starting with *.)"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([*][.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.host must be a DNS name such as www.example.com or *.example.com: lowercase, without scheme, port or path"
 	Host string `json:"host"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Path prefix routed to this web server.
 	// +kubebuilder:default=/
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="ingress.path must start with /"
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="spec.ingress.path must start with /"
 	// +optional
 	Path string `json:"path,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Class",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
 	// ClassName is the IngressClass; when unset the cluster default is used.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.className must be an IngressClass name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +optional
 	ClassName *string `json:"className,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the Ingress.
 	// +kubebuilder:validation:MaxProperties=64
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.ingress.annotations: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/my-annotation"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.ingress.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. nginx.ingress.kubernetes.io/rewrite-target"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -263,7 +271,7 @@ type IngressTLSSpec struct {
 	// SecretName is a kubernetes.io/tls Secret (same namespace) for the Ingress host.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.tls.secretName must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.ingress.tls.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
@@ -281,23 +289,31 @@ type BasicAuthSpec struct {
 	// SecretName is a Secret (same namespace) whose key "htpasswd" holds the users.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.auth.basic.secretName must be the name of a Secret: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.auth.basic.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
 }
 
 // PodTemplateSpec holds the pod settings users commonly need.
 type PodTemplateSpec struct {
+	// NodeSelector values are checked for length only: a pattern over the values of a
+	// map[string]string exceeds the CEL cost budget, as its values have no maxLength.
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Node Selector",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:selector:core:v1:Node"}
 	// NodeSelector constrains the pods to nodes with these labels.
 	// +kubebuilder:validation:MaxProperties=64
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.podTemplate.nodeSelector: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/zone"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.podTemplate.nodeSelector: every key must be a valid label key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. kubernetes.io/os"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 63)",message="spec.podTemplate.nodeSelector: every value must be a valid label value: at most 63 characters"
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Tolerations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:io.kubernetes:Tolerations"}
 	// Tolerations of the pods.
 	// +kubebuilder:validation:MaxItems=32
-	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.operator) || t.operator != 'Exists' || !has(t.value) || t.value == '')",message="spec.podTemplate.tolerations: a toleration with operator Exists must not set value; remove value or use operator Equal"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.operator) || t.operator in ['', 'Equal', 'Exists'])",message="spec.podTemplate.tolerations: operator must be Equal or Exists"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.operator) || t.operator != 'Exists' || !has(t.value) || t.value == '')",message="spec.podTemplate.tolerations: a toleration with operator Exists must not set value"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, (has(t.key) && t.key != '') || (has(t.operator) && t.operator == 'Exists'))",message="spec.podTemplate.tolerations: a toleration without key must use operator Exists (it then tolerates every taint)"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.effect) || t.effect in ['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'])",message="spec.podTemplate.tolerations: effect must be NoSchedule, PreferNoSchedule or NoExecute, or empty to match all effects"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.tolerationSeconds) || (has(t.effect) && t.effect == 'NoExecute'))",message="spec.podTemplate.tolerations: tolerationSeconds can only be set with effect NoExecute"
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
@@ -308,29 +324,29 @@ type PodTemplateSpec struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Topology Spread Constraints",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// TopologySpreadConstraints of the pods.
-	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:XValidation:rule="self.all(c, c.maxSkew >= 1)",message="spec.podTemplate.topologySpreadConstraints: maxSkew must be at least 1"
+	// +kubebuilder:validation:XValidation:rule="self.all(c, c.whenUnsatisfiable in ['DoNotSchedule', 'ScheduleAnyway'])",message="spec.podTemplate.topologySpreadConstraints: whenUnsatisfiable must be DoNotSchedule or ScheduleAnyway"
 	// +optional
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Pod Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// Annotations added to the pods.
 	// +kubebuilder:validation:MaxProperties=64
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$') && k.split('/')[k.split('/').size() - 1].size() <= 63)",message="spec.podTemplate.annotations: every key must be a qualified name (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), e.g. example.com/my-annotation"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.podTemplate.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. prometheus.io/scrape"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Environment",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
-	// Env adds environment variables to the nginx container; names are unique.
+	// Env adds environment variables to the nginx container; names must be distinct.
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=128
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`
 }
 
 // AutoscalingSpec scales the pods with a HorizontalPodAutoscaler (autoscaling/v2).
-// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",message="autoscaling.minReplicas must not be greater than autoscaling.maxReplicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",message="spec.autoscaling.minReplicas must not be greater than spec.autoscaling.maxReplicas"
 type AutoscalingSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// MinReplicas is the lower bound.
@@ -360,19 +376,17 @@ type AutoscalingSpec struct {
 }
 
 // DisruptionSpec configures the PodDisruptionBudget: at most one of the two fields.
-// +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="disruption takes minAvailable or maxUnavailable, not both"
+// +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="spec.disruption takes minAvailable or maxUnavailable, not both"
 type DisruptionSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Available",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MinAvailable pods during voluntary disruptions (number or percentage).
-	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.disruption.minAvailable must be a non-negative number or a percentage such as 50%"
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^0*(100|[1-9]?[0-9])%$')",message="spec.disruption.minAvailable must be a non-negative integer or a percentage from 0% to 100%, e.g. '50%'"
 	// +optional
 	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum Unavailable",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxUnavailable pods during voluntary disruptions (number or percentage).
-	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.disruption.maxUnavailable must be a non-negative number or a percentage such as 50%"
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^0*(100|[1-9]?[0-9])%$')",message="spec.disruption.maxUnavailable must be a non-negative integer or a percentage from 0% to 100%, e.g. '25%'"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 }
@@ -389,22 +403,28 @@ const (
 )
 
 // UpgradeSpec controls rollouts of new images and configs.
-// +kubebuilder:validation:XValidation:rule="!has(self.strategy) || self.strategy != 'Canary'",message="spec.upgrade.strategy: Canary is not supported by this operator version; use RollingUpdate"
-// +kubebuilder:validation:XValidation:rule="!has(self.canary)",message="spec.upgrade.canary is not supported by this operator version; remove it"
-// +kubebuilder:validation:XValidation:rule="!has(self.autoRollback)",message="spec.upgrade.autoRollback is not supported by this operator version; remove it"
-// +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="spec.upgrade: maxSurge and maxUnavailable cannot both be 0, a rollout could never replace a pod; set maxSurge: 1"
+//
+// The fields this operator version does not implement (strategy Canary, canary,
+// autoRollback) carry their own rules rather than rules on this struct: CRD validation
+// ratcheting then keeps accepting updates of WebServers stored with them under an
+// older CRD, as long as these values are left unchanged. Once Canary is implemented,
+// canary needs strategy Canary: !has(self.canary) || self.strategy == 'Canary'.
+// +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !((type(self.maxSurge) == int ? self.maxSurge == 0 : self.maxSurge.matches('^0+%$')) && (type(self.maxUnavailable) == int ? self.maxUnavailable == 0 : self.maxUnavailable.matches('^0+%$')))",message="spec.upgrade: maxSurge and maxUnavailable cannot both be 0: a rollout could never replace a pod; set maxSurge: 1"
 type UpgradeSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade Strategy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:select:RollingUpdate","urn:alm:descriptor:com.tectonic.ui:select:Canary"}
-	// Strategy of the rollout.
+	// Strategy of the rollout. This operator version implements RollingUpdate only
+	// and rejects Canary.
 	// +kubebuilder:default=RollingUpdate
+	// +kubebuilder:validation:XValidation:rule="self != 'Canary'",message="spec.upgrade.strategy Canary is not supported by this operator version; use RollingUpdate"
 	// +optional
 	Strategy UpgradeStrategy `json:"strategy,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Max Surge",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:text"}
 	// MaxSurge is how many extra pods may run during a rollout (number or percentage).
+	// It and maxUnavailable cannot both be 0.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.upgrade.maxSurge must be a non-negative number or a percentage such as 25%"
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.upgrade.maxSurge must be a non-negative integer or a percentage such as '25%'"
 	// +optional
 	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
 
@@ -413,7 +433,7 @@ type UpgradeSpec struct {
 	// keeps full capacity, so no request is dropped.
 	// +kubebuilder:default=0
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : (self.matches('^[0-9]+%$') && int(self.replace('%', '')) <= 100)",message="spec.upgrade.maxUnavailable must be a non-negative number or a percentage from 0% to 100%"
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^0*(100|[1-9]?[0-9])%$')",message="spec.upgrade.maxUnavailable must be a non-negative integer or a percentage from 0% to 100%, e.g. '25%'"
 	// +optional
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 
@@ -425,13 +445,17 @@ type UpgradeSpec struct {
 	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Automatic Rollback",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
-	// AutoRollback reverts a failed rollout to the last good image and config. Not
-	// supported by this operator version: setting it is rejected.
+	// AutoRollback reverts a failed rollout to the last good image and config.
+	// This operator version does not implement it yet and rejects any value: a stalled
+	// rollout is reported in status (condition Degraded) until the spec is fixed.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.upgrade.autoRollback is not supported by this operator version; remove it"
 	// +optional
 	AutoRollback *bool `json:"autoRollback,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade"}
-	// Canary settings (strategy Canary only).
+	// Canary settings (strategy Canary only). This operator version does not implement
+	// canary rollouts yet and rejects them.
+	// +kubebuilder:validation:XValidation:rule="false",message="spec.upgrade.canary is not supported by this operator version; remove it"
 	// +optional
 	Canary *CanarySpec `json:"canary,omitempty"`
 }
@@ -448,17 +472,17 @@ type CanarySpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary Check Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// CheckPath must answer 2xx on the canary before it is promoted.
 	// +kubebuilder:default=/
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="upgrade.canary.checkPath must start with /"
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="spec.upgrade.canary.checkPath must start with /"
 	// +optional
 	CheckPath string `json:"checkPath,omitempty"`
 }
 
 // MonitoringSpec configures metrics for the nginx pods.
-// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled",message="spec.monitoring.enabled is not supported by this operator version; remove it or set it to false"
 type MonitoringSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring Enabled",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// Enabled adds an nginx exporter sidecar, and a ServiceMonitor and PrometheusRule
-	// when the Prometheus Operator is installed.
+	// when the Prometheus Operator is installed. This operator version rejects true.
+	// +kubebuilder:validation:XValidation:rule="!self",message="spec.monitoring.enabled is not supported by this operator version; leave it unset or false"
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 }
