@@ -79,6 +79,18 @@ func rollOut(ctx context.Context, namespace, name string) {
 	}).WithTimeout(timeout).Should(Succeed())
 }
 
+// pauseDeployment pauses a Deployment by hand, as kubectl rollout pause does.
+func pauseDeployment(ctx context.Context, namespace, name string) {
+	EventuallyWithOffset(1, func() error {
+		dep := &appsv1.Deployment{}
+		if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, dep); err != nil {
+			return err
+		}
+		dep.Spec.Paused = true
+		return k8sClient.Update(ctx, dep)
+	}).WithTimeout(timeout).Should(Succeed())
+}
+
 // rollOutHalfway plays a rollout in progress: old pods still serve, one new pod is not ready.
 func rollOutHalfway(ctx context.Context, namespace, name string) {
 	EventuallyWithOffset(1, func() error {

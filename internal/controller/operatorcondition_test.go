@@ -151,14 +151,7 @@ var _ = Describe("The operator's OperatorCondition", func() {
 		notHeldBy("paused")
 		// The operator resumes a paused Deployment; the pass that finds it paused reports
 		// it, and neither holds operator upgrades.
-		Eventually(func() error {
-			dep := &appsv1.Deployment{}
-			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "paused"}, dep); err != nil {
-				return err
-			}
-			dep.Spec.Paused = true
-			return k8sClient.Update(ctx, dep)
-		}).WithTimeout(timeout).Should(Succeed())
+		pauseDeployment(ctx, namespace, "paused")
 		eventuallyDeployment(ctx, namespace, "paused", func(g Gomega, dep *appsv1.Deployment) { g.Expect(dep.Spec.Paused).To(BeFalse()) })
 		rollOut(ctx, namespace, "paused")
 		notHeldBy("paused")

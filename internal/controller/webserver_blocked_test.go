@@ -68,8 +68,11 @@ var _ = Describe("A pass that cannot apply the spec", func() {
 		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
 		createWebServer(ctx, namespace, "taken", nil)
 		eventuallyCondition(ctx, namespace, "taken", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonNameConflict)
+		Eventually(func() []string { return eventReasons(ctx, namespace, "taken") }).WithTimeout(timeout).Should(ContainElement(webserverv1alpha1.ReasonNameConflict))
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(foreign), foreign)).To(Succeed())
 		Expect(foreign.OwnerReferences).To(BeEmpty(), "a foreign object is never taken over")
+		Expect(foreign.Spec.Ports).To(HaveLen(1))
+		Expect(foreign.Spec.Ports[0].Port).To(Equal(int32(1234)))
 		generation := getWebServer(ctx, namespace, "taken").Generation
 
 		Expect(k8sClient.Delete(ctx, foreign)).To(Succeed())
@@ -104,14 +107,7 @@ var _ = Describe("A pass that cannot apply the spec", func() {
 		createWebServer(ctx, namespace, "paused", nil)
 		rollOut(ctx, namespace, "paused")
 		eventuallyCondition(ctx, namespace, "paused", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
-		Eventually(func() error {
-			dep := &appsv1.Deployment{}
-			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "paused"}, dep); err != nil {
-				return err
-			}
-			dep.Spec.Paused = true
-			return k8sClient.Update(ctx, dep)
-		}).WithTimeout(timeout).Should(Succeed())
+		pauseDeployment(ctx, namespace, "paused")
 		eventuallyDeployment(ctx, namespace, "paused", func(g Gomega, dep *appsv1.Deployment) { g.Expect(dep.Spec.Paused).To(BeFalse()) })
 		Eventually(func() []string { return eventReasons(ctx, namespace, "paused") }).WithTimeout(timeout).Should(ContainElement("Resumed"))
 	})

@@ -185,20 +185,4 @@ var _ = Describe("WebServer reconciler", func() {
 		})
 		Eventually(func() []string { return eventReasons(ctx, namespace, "drift") }).WithTimeout(timeout).Should(ContainElement("DriftRepaired"))
 	})
-
-	It("does not take over an object of the user's that has a child's name", func() {
-		foreign := &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "taken"},
-			Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 1234}}},
-		}
-		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
-		createWebServer(ctx, namespace, "taken", nil)
-		eventuallyCondition(ctx, namespace, "taken", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonNameConflict)
-		Eventually(func() []string { return eventReasons(ctx, namespace, "taken") }).WithTimeout(timeout).Should(ContainElement("NameConflict"))
-
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(foreign), foreign)).To(Succeed())
-		Expect(foreign.OwnerReferences).To(BeEmpty())
-		Expect(foreign.Spec.Ports).To(HaveLen(1))
-		Expect(foreign.Spec.Ports[0].Port).To(Equal(int32(1234)))
-	})
 })
