@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -56,13 +57,28 @@ func eventuallyDeployment(ctx context.Context, namespace, name string, check fun
 	return dep
 }
 
-// rollOut plays the Deployment controller: every desired pod is updated, ready and available.
-func rollOut(ctx context.Context, namespace, name string) {
-	EventuallyWithOffset(1, func() error {
+// writeDeployment applies mutate to the latest Deployment and writes it, its status when
+// status is true (playing the Deployment controller), retrying on conflicts. mutate may
+// return an error to wait for the Deployment to reach a state first.
+func writeDeployment(ctx context.Context, namespace, name string, status bool, mutate func(*appsv1.Deployment) error) {
+	EventuallyWithOffset(2, func() error {
 		dep := &appsv1.Deployment{}
 		if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, dep); err != nil {
 			return err
 		}
+		if err := mutate(dep); err != nil {
+			return err
+		}
+		if status {
+			return k8sClient.Status().Update(ctx, dep)
+		}
+		return k8sClient.Update(ctx, dep)
+	}).WithTimeout(timeout).Should(Succeed())
+}
+
+// rollOut plays the Deployment controller: every desired pod is updated, ready and available.
+func rollOut(ctx context.Context, namespace, name string) {
+	writeDeployment(ctx, namespace, name, true, func(dep *appsv1.Deployment) error {
 		n := ptr.Deref(dep.Spec.Replicas, 1)
 		dep.Status = appsv1.DeploymentStatus{
 			ObservedGeneration: dep.Generation,
@@ -75,29 +91,21 @@ func rollOut(ctx context.Context, namespace, name string) {
 				{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"},
 			},
 		}
-		return k8sClient.Status().Update(ctx, dep)
-	}).WithTimeout(timeout).Should(Succeed())
+		return nil
+	})
 }
 
 // pauseDeployment pauses a Deployment by hand, as kubectl rollout pause does.
 func pauseDeployment(ctx context.Context, namespace, name string) {
-	EventuallyWithOffset(1, func() error {
-		dep := &appsv1.Deployment{}
-		if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, dep); err != nil {
-			return err
-		}
+	writeDeployment(ctx, namespace, name, false, func(dep *appsv1.Deployment) error {
 		dep.Spec.Paused = true
-		return k8sClient.Update(ctx, dep)
-	}).WithTimeout(timeout).Should(Succeed())
+		return nil
+	})
 }
 
 // rollOutHalfway plays a rollout in progress: old pods still serve, one new pod is not ready.
 func rollOutHalfway(ctx context.Context, namespace, name string) {
-	EventuallyWithOffset(1, func() error {
-		dep := &appsv1.Deployment{}
-		if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, dep); err != nil {
-			return err
-		}
+	writeDeployment(ctx, namespace, name, true, func(dep *appsv1.Deployment) error {
 		n := ptr.Deref(dep.Spec.Replicas, 1)
 		dep.Status = appsv1.DeploymentStatus{
 			ObservedGeneration: dep.Generation,
@@ -106,8 +114,21 @@ func rollOutHalfway(ctx context.Context, namespace, name string) {
 			ReadyReplicas:      n,
 			AvailableReplicas:  n,
 		}
-		return k8sClient.Status().Update(ctx, dep)
-	}).WithTimeout(timeout).Should(Succeed())
+		return nil
+	})
+}
+
+// stallRollout plays the Deployment controller giving up on a rollout of image: new pods
+// did not become ready within the progress deadline.
+func stallRollout(ctx context.Context, namespace, name, image string) {
+	writeDeployment(ctx, namespace, name, true, func(dep *appsv1.Deployment) error {
+		if dep.Spec.Template.Spec.Containers[0].Image != image {
+			return fmt.Errorf("the Deployment does not run %s yet", image)
+		}
+		dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 2, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
+			Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded"}}}
+		return nil
+	})
 }
 
 // eventuallyCondition waits until the WebServer's condition has the status and reason.

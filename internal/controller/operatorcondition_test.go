@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -129,18 +128,7 @@ var _ = Describe("The operator's OperatorCondition", func() {
 		createWebServer(ctx, namespace, "stalled", nil)
 		rollOut(ctx, namespace, "stalled")
 		updateWebServer(ctx, namespace, "stalled", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = brokenImage })
-		Eventually(func() error {
-			dep := &appsv1.Deployment{}
-			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "stalled"}, dep); err != nil {
-				return err
-			}
-			if dep.Spec.Template.Spec.Containers[0].Image != brokenImage {
-				return fmt.Errorf("not rolled yet")
-			}
-			dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 2, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
-				Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded"}}}
-			return k8sClient.Status().Update(ctx, dep)
-		}).WithTimeout(timeout).Should(Succeed())
+		stallRollout(ctx, namespace, "stalled", brokenImage)
 		eventuallyCondition(ctx, namespace, "stalled", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded)
 		notHeldBy("stalled")
 	})

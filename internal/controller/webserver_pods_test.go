@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -64,15 +63,11 @@ func createPod(ctx context.Context, namespace, wsName, name string, waiting *cor
 // loseAvailability plays the Deployment controller after a completed rollout: one pod
 // stopped being available, and the Progressing condition keeps its completed reason.
 func loseAvailability(ctx context.Context, namespace, name string) {
-	EventuallyWithOffset(1, func() error {
-		dep := &appsv1.Deployment{}
-		if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, dep); err != nil {
-			return err
-		}
+	writeDeployment(ctx, namespace, name, true, func(dep *appsv1.Deployment) error {
 		n := ptr.Deref(dep.Spec.Replicas, 1)
 		dep.Status.ReadyReplicas, dep.Status.AvailableReplicas, dep.Status.UnavailableReplicas = n-1, n-1, 1
-		return k8sClient.Status().Update(ctx, dep)
-	}).WithTimeout(timeout).Should(Succeed())
+		return nil
+	})
 }
 
 var _ = Describe("Pods that cannot serve", func() {

@@ -55,17 +55,7 @@ var _ = Describe("WebServer upgrades", func() {
 		eventuallyDeployment(ctx, namespace, "stall", func(g Gomega, dep *appsv1.Deployment) {
 			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(brokenImage))
 		})
-		Eventually(func() error {
-			dep := &appsv1.Deployment{}
-			if err := k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "stall"}, dep); err != nil {
-				return err
-			}
-			dep.Status.ObservedGeneration = dep.Generation
-			dep.Status.Conditions = []appsv1.DeploymentCondition{{
-				Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded",
-			}}
-			return k8sClient.Status().Update(ctx, dep)
-		}).WithTimeout(timeout).Should(Succeed())
+		stallRollout(ctx, namespace, "stall", brokenImage)
 		eventuallyCondition(ctx, namespace, "stall", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded)
 		eventuallyCondition(ctx, namespace, "stall", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonProgressDeadlineExceeded)
 		Eventually(func() []string { return eventReasons(ctx, namespace, "stall") }).WithTimeout(timeout).Should(ContainElement("UpgradeFailed"))
