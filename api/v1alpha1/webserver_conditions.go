@@ -72,6 +72,24 @@ const (
 	// the message carries nginx's own error line.
 	ReasonNginxRejectedConfig = "NginxRejectedConfig"
 
+	// ReasonValidating: nginx -t checks a new revision in a short-lived pod before any
+	// serving pod gets it.
+	ReasonValidating = "Validating"
+	// ReasonValidated: nginx -t accepted the config.
+	ReasonValidated = "Validated"
+	// ReasonValidationFailed: nginx -t could not be run on the new revision (its image
+	// cannot be pulled, its container cannot start, the check timed out); no serving pod
+	// got it.
+	ReasonValidationFailed = "ValidationFailed"
+	// ReasonRolledBack: the new revision failed and the pods were returned to the last good
+	// revision; the message names both and why it failed.
+	ReasonRolledBack = "RolledBack"
+	// ReasonRollingBack: the pods return to the last good revision.
+	ReasonRollingBack = "RollingBack"
+	// ReasonRolloutFailed: the new revision failed and nothing was reverted (autoRollback
+	// is false, or there is no earlier revision to return to).
+	ReasonRolloutFailed = "RolloutFailed"
+
 	// ReasonRolloutInProgress: a rollout runs, so upgrading the operator should wait.
 	ReasonRolloutInProgress = "RolloutInProgress"
 )

@@ -1,6 +1,10 @@
 package v1alpha1
 
-import "k8s.io/utils/ptr"
+import (
+	"time"
+
+	"k8s.io/utils/ptr"
+)
 
 // DesiredReplicas is the pod count the spec asks for: zero while idle.
 func (ws *WebServer) DesiredReplicas() int32 {
@@ -52,4 +56,26 @@ func (ws *WebServer) ServicePort() int32 {
 		return 80
 	}
 	return ws.Spec.Service.Port
+}
+
+// AutoRollbackEnabled reports whether a failed rollout returns to the last good revision
+// (the default).
+func (ws *WebServer) AutoRollbackEnabled() bool {
+	return ws.Spec.Upgrade.AutoRollback == nil || *ws.Spec.Upgrade.AutoRollback
+}
+
+// FailureThreshold is how long new pods may stay broken before their rollout fails.
+func (ws *WebServer) FailureThreshold() time.Duration {
+	if t := ws.Spec.Upgrade.FailureThresholdSeconds; t != nil {
+		return time.Duration(*t) * time.Second
+	}
+	return 30 * time.Second
+}
+
+// ProgressDeadline is the Deployment's progress deadline.
+func (ws *WebServer) ProgressDeadline() time.Duration {
+	if d := ws.Spec.Upgrade.ProgressDeadlineSeconds; d != nil {
+		return time.Duration(*d) * time.Second
+	}
+	return 600 * time.Second
 }

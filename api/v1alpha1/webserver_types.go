@@ -404,8 +404,7 @@ const (
 
 // UpgradeSpec controls rollouts of new images and configs.
 //
-// The fields this operator version does not implement (strategy Canary, canary,
-// autoRollback) carry their own rules rather than rules on this struct: CRD validation
+// The fields this operator version does not implement (strategy Canary, canary) carry their own rules rather than rules on this struct: CRD validation
 // ratcheting then keeps accepting updates of WebServers stored with them under an
 // older CRD, as long as these values are left unchanged. Once Canary is implemented,
 // canary needs strategy Canary: !has(self.canary) || self.strategy == 'Canary'.
@@ -444,11 +443,25 @@ type UpgradeSpec struct {
 	// +optional
 	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Failure Threshold (seconds)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:number"}
+	// FailureThresholdSeconds is how long the new pods of a rollout may stay clearly
+	// broken (crash loop, image that cannot be pulled, container that cannot be created)
+	// without any progress before the rollout counts as failed, well before its progress
+	// deadline.
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=5
+	// +kubebuilder:validation:Maximum=3600
+	// +optional
+	FailureThresholdSeconds *int32 `json:"failureThresholdSeconds,omitempty"`
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Automatic Rollback",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
-	// AutoRollback reverts a failed rollout to the last good image and config.
-	// This operator version does not implement it yet and rejects any value: a stalled
-	// rollout is reported in status (condition Degraded) until the spec is fixed.
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.upgrade.autoRollback is not supported by this operator version; remove it"
+	// AutoRollback returns the pods to the last good revision (image, config and content
+	// together) when a rollout fails: its progress deadline passes, or its new pods crash,
+	// cannot pull their image or cannot start for upgrade.failureThresholdSeconds. The
+	// spec is left as it is and the failed revision is not tried again until the image,
+	// config, content or restartedAt changes. With false, the failure is reported and the
+	// old pods keep serving next to the failed ones.
+	// +kubebuilder:default=true
 	// +optional
 	AutoRollback *bool `json:"autoRollback,omitempty"`
 
@@ -546,6 +559,37 @@ type WebServerStatus struct {
 	// +optional
 	LastGoodConfigHash string `json:"lastGoodConfigHash,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Rollout Phase",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// RolloutPhase is where the latest change stands: Validating, RollingOut, Complete,
+	// ConfigInvalid, Failed, RollingBack or RolledBack.
+	// +optional
+	RolloutPhase RolloutPhase `json:"rolloutPhase,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Current Revision",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// CurrentRevision is the revision every pod ran when the last rollout settled.
+	// +optional
+	CurrentRevision string `json:"currentRevision,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Update Revision",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// UpdateRevision is the revision the Deployment runs its new pods on: the spec's, or the
+	// last good one after a rollback.
+	// +optional
+	UpdateRevision string `json:"updateRevision,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Last Good Revision",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// LastGoodRevision is the last revision whose rollout completed; rollbacks return to it.
+	// +optional
+	LastGoodRevision string `json:"lastGoodRevision,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Revisions",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:hidden"}
+	// Revisions is a short history, newest first: what each revision runs and how its
+	// validation and rollout went.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	Revisions []RevisionStatus `json:"revisions,omitempty"`
+
 	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="URL",xDescriptors={"urn:alm:descriptor:org.w3:link"}
 	// URL at which the web server answers inside the cluster.
 	// +optional
@@ -557,15 +601,82 @@ type WebServerStatus struct {
 	ReconciledBy string `json:"reconciledBy,omitempty"`
 }
 
+// RolloutPhase is where the latest change of a WebServer stands.
+type RolloutPhase string
+
+// Rollout phases.
+const (
+	// RolloutPhaseValidating: nginx -t checks the new revision; no serving pod has it.
+	RolloutPhaseValidating RolloutPhase = "Validating"
+	// RolloutPhaseRollingOut: pods move to the new revision.
+	RolloutPhaseRollingOut RolloutPhase = "RollingOut"
+	// RolloutPhaseComplete: every pod runs the revision the spec asks for.
+	RolloutPhaseComplete RolloutPhase = "Complete"
+	// RolloutPhaseConfigInvalid: nginx refused the new revision's config; no pod has it.
+	RolloutPhaseConfigInvalid RolloutPhase = "ConfigInvalid"
+	// RolloutPhaseFailed: the new revision failed and nothing was reverted (autoRollback
+	// false, or no earlier revision to return to).
+	RolloutPhaseFailed RolloutPhase = "Failed"
+	// RolloutPhaseRollingBack: the pods return to the last good revision.
+	RolloutPhaseRollingBack RolloutPhase = "RollingBack"
+	// RolloutPhaseRolledBack: the new revision failed; every pod runs the last good one.
+	RolloutPhaseRolledBack RolloutPhase = "RolledBack"
+)
+
+// RevisionPhase is where one revision stands.
+type RevisionPhase string
+
+// Revision phases.
+const (
+	// RevisionValidating: nginx -t runs on it.
+	RevisionValidating RevisionPhase = "Validating"
+	// RevisionInvalid: nginx -t refused its config.
+	RevisionInvalid RevisionPhase = "Invalid"
+	// RevisionValid: nginx -t accepted it; no rollout of it has completed yet.
+	RevisionValid RevisionPhase = "Valid"
+	// RevisionGood: a rollout of it completed.
+	RevisionGood RevisionPhase = "Good"
+	// RevisionFailed: it failed before or during its rollout; it is not tried again.
+	RevisionFailed RevisionPhase = "Failed"
+)
+
+// RevisionStatus is one revision: everything a pod template runs.
+type RevisionStatus struct {
+	// Name identifies the revision (a hash of what follows).
+	Name string `json:"name"`
+	// Image is the nginx image.
+	Image string `json:"image"`
+	// ConfigHash identifies the rendered nginx config.
+	ConfigHash string `json:"configHash"`
+	// ContentHash identifies the content snapshot, when the spec has content.
+	// +optional
+	ContentHash string `json:"contentHash,omitempty"`
+	// RestartedAt is the spec.restartedAt the revision carries.
+	// +optional
+	RestartedAt string `json:"restartedAt,omitempty"`
+	// Phase is how its validation and rollout went.
+	Phase RevisionPhase `json:"phase"`
+	// Reason is a CamelCase word for a failure.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message says why it failed, with nginx's own error line when nginx refused it.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// LastTransitionTime is when the phase last changed.
+	LastTransitionTime metav1.Time `json:"lastTransitionTime"`
+}
+
 // WebServer runs a fleet of nginx web servers: pods, Service, config and content,
 // with rollouts that keep serving.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Event,v1}}
+// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Pod,v1},{Event,v1}}
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=ws,categories=all
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 63 characters: it names the Service"
 // +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.currentImage`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.rolloutPhase`
+// +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.currentRevision`,priority=1
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="Available",type=string,JSONPath=`.status.conditions[?(@.type=="Available")].status`

@@ -28,6 +28,9 @@ func CacheOptions() cache.Options {
 			&appsv1.Deployment{}:     owned,
 			&corev1.Service{}:        owned,
 			&corev1.ServiceAccount{}: owned,
+			// Config check pods only: the serving pods are read live, and only while some
+			// do not become ready, so a large fleet costs no cached pods.
+			&corev1.Pod{}: {Label: labels.SelectorFromSet(resources.ConfigCheckLabels())},
 		},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -124,12 +125,12 @@ var _ = Describe("The operator's OperatorCondition", func() {
 		notHeldBy("rejected")
 	})
 
-	It("is not held by a stalled rollout", func() {
-		createWebServer(ctx, namespace, "stalled", nil)
+	It("is not held by a failed rollout left in place", func() {
+		createWebServer(ctx, namespace, "stalled", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.AutoRollback = ptr.To(false) })
 		rollOut(ctx, namespace, "stalled")
 		updateWebServer(ctx, namespace, "stalled", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = brokenImage })
 		stallRollout(ctx, namespace, "stalled", brokenImage)
-		eventuallyCondition(ctx, namespace, "stalled", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded)
+		eventuallyCondition(ctx, namespace, "stalled", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonRolloutFailed)
 		notHeldBy("stalled")
 	})
 

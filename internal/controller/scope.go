@@ -1,6 +1,10 @@
 package controller
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
+
 	appsv1 "k8s.io/api/apps/v1"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -32,6 +36,27 @@ type scope struct {
 	pods []podProblem
 	// blocked is what stopped the pass before it applied everything the spec asks for.
 	blocked *blockedError
+	// revisions is what reconcileRevision decided; nil before it ran.
+	revisions *revisionOutcome
+	// stale is set when the cached WebServer is older than the API server's: the pass ends
+	// without writing anything, since its decisions could undo newer ones.
+	stale bool
+}
+
+// revisionOutcome is where the spec's revision stands and what the Deployment runs.
+type revisionOutcome struct {
+	// spec is the revision the spec asks for, entry its record in the history.
+	spec  revision
+	entry webserverv1alpha1.RevisionStatus
+	// target is what the Deployment's pod template is to run; nil leaves the Deployment
+	// as it is (or not created) while the spec's revision is being checked.
+	target *revision
+	// rollbackTo is the last good revision the pods return to after the spec's failed.
+	rollbackTo *webserverv1alpha1.RevisionStatus
+	// notReverted says why a failed revision was left in place.
+	notReverted string
+	// notices are the events and metrics of this pass's decisions, sent once they stand.
+	notices []func()
 }
 
 // configResult is the config the pods should use and whether it is the one the spec asks for.
@@ -45,6 +70,28 @@ type configResult struct {
 	// contentHash identifies the content ConfigMap's data ("" without content); the pods
 	// mount its snapshot resources.ContentConfigMapName(ws, contentHash).
 	contentHash string
+	// source names where the server block comes from; serverBlockFirstLine and
+	// serverBlockLines place it in nginx.conf.
+	source               string
+	serverBlockFirstLine int
+	serverBlockLines     int
+}
+
+// nginxConfLine finds "nginx.conf:<line>" in nginx's messages.
+var nginxConfLine = regexp.MustCompile(`nginx\.conf:([0-9]+)`)
+
+// explain adds to nginx's error line which line of the user's config it is about, when it
+// is about one.
+func (c configResult) explain(nginxError string) string {
+	m := nginxConfLine.FindStringSubmatch(nginxError)
+	if m == nil || c.serverBlockLines == 0 {
+		return nginxError
+	}
+	line, _ := strconv.Atoi(m[1])
+	if line < c.serverBlockFirstLine || line >= c.serverBlockFirstLine+c.serverBlockLines {
+		return nginxError
+	}
+	return fmt.Sprintf("%s (line %d of %s)", nginxError, line-c.serverBlockFirstLine+1, c.source)
 }
 
 func newScope(ws *webserverv1alpha1.WebServer, defaultImage string) *scope {

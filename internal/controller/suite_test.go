@@ -34,7 +34,8 @@ import (
 // These suites run the reconciler in a manager against a real kube-apiserver and etcd
 // (envtest; KUBEBUILDER_ASSETS points at binaries built from Kubernetes source). No
 // controller-manager runs there, so tests play the Deployment controller by writing
-// Deployment status, and garbage collection is checked through owner references.
+// Deployment status, and garbage collection is checked through owner references. No
+// kubelet runs either: runConfigCheckKubelet ends the config check pods.
 
 const (
 	testDefaultImage = "registry.example/nginx:1.26"
@@ -110,6 +111,7 @@ var _ = BeforeSuite(func() {
 	Expect((&OperatorConditionReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Key: operatorConditionKey,
 	}).SetupWithManager(mgr)).To(Succeed())
+	go runConfigCheckKubelet(ctx, k8sClient)
 	managerStopped = make(chan struct{})
 	go func() {
 		defer GinkgoRecover()

@@ -78,7 +78,7 @@ func TestChooseTemplateFormat(t *testing.T) {
 		{"format 1, new image", format1, running, func(in *resources.WorkloadInputs) { in.Image = "nginx:1.27-new" }, resources.TemplateFormat2},
 		{"format 1, new config", format1, running, func(in *resources.WorkloadInputs) { in.ConfigMapName = "site-config-def" }, resources.TemplateFormat2},
 		{"format 1, new content", format1, running, func(in *resources.WorkloadInputs) { in.ContentHash = "beef" }, resources.TemplateFormat2},
-		{"format 1, restarted", format1, spec(func(ws *webserverv1alpha1.WebServer) { ws.Spec.RestartedAt = "now" }), nil, resources.TemplateFormat2},
+		{"format 1, restarted", format1, running, func(in *resources.WorkloadInputs) { in.RestartedAt = "now" }, resources.TemplateFormat2},
 		{"format 1, env added", format1, spec(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.PodTemplate = &webserverv1alpha1.PodTemplateSpec{Env: []corev1.EnvVar{{Name: "A", Value: "b"}}}
 		}), nil, resources.TemplateFormat2},

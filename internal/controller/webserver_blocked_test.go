@@ -99,7 +99,7 @@ var _ = Describe("A pass that cannot apply the spec", func() {
 		updateWebServer(ctx, namespace, "escape", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config.Inline = "location / { return 200 '}'; }"
 		})
-		eventuallyCondition(ctx, namespace, "escape", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered)
+		eventuallyCondition(ctx, namespace, "escape", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonValidated)
 		eventuallyDeployment(ctx, namespace, "escape", func(Gomega, *appsv1.Deployment) {})
 	})
 

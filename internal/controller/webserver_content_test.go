@@ -132,7 +132,7 @@ var _ = Describe("WebServer names, content snapshots and operator upgrades", fun
 
 		// The upgraded operator takes over: same template, no rollout.
 		Expect(k8sClient.Create(ctx, pages)).To(Succeed())
-		eventuallyCondition(ctx, namespace, "legacy", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered)
+		eventuallyCondition(ctx, namespace, "legacy", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonValidated)
 		eventuallyCondition(ctx, namespace, "legacy", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
 		Consistently(func(g Gomega) {
 			dep := &appsv1.Deployment{}

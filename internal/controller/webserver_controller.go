@@ -26,6 +26,10 @@ import (
 // FieldOwner is the one server-side apply field manager of every child.
 const FieldOwner = "webserver-operator"
 
+// StaleCacheRetry is when a pass that found the cached WebServer older than the API
+// server's runs again; the newer version's watch event usually starts it sooner.
+const StaleCacheRetry = time.Second
+
 // WebServerReconciler turns WebServers into running nginx fleets.
 type WebServerReconciler struct {
 	client.Client
@@ -65,6 +69,8 @@ type WebServerReconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // Pods are read live, only while some do not become ready, to say why in status.
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list
+// Config check pods run nginx -t on a new revision before any serving pod gets it.
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 
 // Reconcile brings one WebServer's children to the state its spec asks for and
@@ -89,8 +95,15 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 	s := newScope(ws, r.DefaultImage)
 	defer func() {
+		if s.stale {
+			// The cache lags behind the operator's own writes: act once it caught up.
+			result, retErr = ctrl.Result{RequeueAfter: StaleCacheRetry}, nil
+			return
+		}
 		r.recordBlocked(s)
-		if err := r.patchStatus(ctx, s, retErr); err != nil {
+		if err := r.patchStatus(ctx, s, retErr); apierrors.IsConflict(err) {
+			result, retErr = ctrl.Result{RequeueAfter: StaleCacheRetry}, nil
+		} else if err != nil {
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 		}
 	}()
@@ -105,14 +118,18 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		r.observeChildren,
 		r.reconcileConfig,
 		r.reconcileServiceAccount,
+		r.diagnosePods,
+		r.reconcileRevision,
 		r.reconcileDeployment,
 		r.reconcileService,
-		r.diagnosePods,
 		r.reconcileUpgrade,
 	}
 	result := ctrl.Result{}
 	for _, phase := range phases {
 		phaseResult, err := phase(ctx, s)
+		if s.stale {
+			return ctrl.Result{}, nil
+		}
 		if b, ok := asBlocked(err); ok {
 			s.blocked = b
 			return lowestRequeue(result, ctrl.Result{RequeueAfter: r.blockedRecheck()}), nil
@@ -155,6 +172,7 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ServiceAccount{}).
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Owns(&corev1.Pod{}).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("webserver").

@@ -89,7 +89,7 @@ var _ = Describe("WebServer reconciler", func() {
 		eventuallyCondition(ctx, namespace, "site", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
 		eventuallyCondition(ctx, namespace, "site", webserverv1alpha1.ConditionDegraded, metav1.ConditionFalse, webserverv1alpha1.ReasonAsExpected)
 		eventuallyCondition(ctx, namespace, "site", webserverv1alpha1.ConditionUpgradeable, metav1.ConditionTrue, webserverv1alpha1.ReasonAsExpected)
-		eventuallyCondition(ctx, namespace, "site", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered)
+		eventuallyCondition(ctx, namespace, "site", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonValidated)
 		Eventually(func() []string { return eventReasons(ctx, namespace, "site") }).WithTimeout(timeout).Should(ContainElement("Created"))
 	})
 

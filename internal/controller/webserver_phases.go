@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -56,6 +57,11 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		configMapName: rendered.Name(s.ws),
 		hash:          rendered.Hash,
 		contentHash:   refs.contentHash,
+		source:        configSource(s.ws),
+	}
+	if refs.serverBlock != "" {
+		s.config.serverBlockFirstLine = resources.ServerBlockFirstLine(s.ws)
+		s.config.serverBlockLines = strings.Count(strings.TrimRight(refs.serverBlock, "\n"), "\n") + 1
 	}
 	s.templateFormat, err = chooseTemplateFormat(s.deployment, resources.Deployment(s.ws, workloadInputs(s, resources.TemplateFormat1)))
 	if err != nil {
@@ -196,12 +202,21 @@ func (r *WebServerReconciler) reconcileService(ctx context.Context, s *scope) (c
 // reconcileDeployment applies the nginx Deployment and tells users when it starts
 // moving pods: creation, scaling, a new template.
 func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope) (ctrl.Result, error) {
-	if !s.config.valid {
-		// A referenced ConfigMap is missing; ConfigValid says which.
+	if !s.config.valid || s.revisions == nil || s.revisions.target == nil {
+		// A referenced ConfigMap is missing (ConfigValid says which), or nginx -t has not
+		// yet answered on the spec's revision: the Deployment stays as it is.
 		return ctrl.Result{}, nil
 	}
 	ws := s.ws
-	desired := resources.Deployment(ws, workloadInputs(s, s.templateFormat))
+	target := *s.revisions.target
+	format := s.templateFormat
+	if target != s.revisions.spec {
+		var err error
+		if format, err = chooseTemplateFormat(s.deployment, resources.Deployment(ws, target.workloadInputs(ws, resources.TemplateFormat1))); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	desired := resources.Deployment(ws, target.workloadInputs(ws, format))
 	var observed client.Object
 	if s.deployment != nil {
 		observed = s.deployment
@@ -236,6 +251,8 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 		}
 		if templateInputs(before) != templateInputs(applied) {
 			s.templateChanged = true
+		}
+		if s.templateChanged && s.revisions.rollbackTo == nil {
 			r.Recorder.Eventf(ws, applied, corev1.EventTypeNormal, "UpgradeStarted", "Upgrade",
 				"Rolling out %s (was %s)", templateInputs(applied), templateInputs(before))
 		}
@@ -245,13 +262,7 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 
 // workloadInputs are the resolved inputs of the Deployment in the given template format.
 func workloadInputs(s *scope, format resources.TemplateFormat) resources.WorkloadInputs {
-	return resources.WorkloadInputs{
-		Image:           s.image,
-		ConfigMapName:   s.config.configMapName,
-		ContentHash:     s.config.contentHash,
-		ReplicasManaged: true,
-		Format:          format,
-	}
+	return specRevision(s).workloadInputs(s.ws, format)
 }
 
 // getOptional reads a child from the cache, leaving obj empty when it does not exist.

@@ -50,8 +50,12 @@ type podProblem struct {
 	detail string
 	// nginxError is nginx's own error line from the crashed container, when it wrote one.
 	nginxError string
-	// configMap is the config ConfigMap the pod mounts.
+	// configMap is the config ConfigMap the pod mounts, image the image it runs.
 	configMap string
+	image     string
+	// broken is true when waiting will not fix it: a crash loop, an image that cannot be
+	// pulled, a container that cannot be created. An unschedulable pod may yet fit.
+	broken bool
 }
 
 func (p podProblem) String() string {
@@ -97,7 +101,7 @@ func (r *WebServerReconciler) diagnosePods(ctx context.Context, s *scope) (ctrl.
 
 // classifyPod says why a pod cannot serve, if it is for a reason that waiting will not fix.
 func classifyPod(pod *corev1.Pod) (podProblem, bool) {
-	problem := podProblem{pod: pod.Name, configMap: podConfigMap(pod)}
+	problem := podProblem{pod: pod.Name, configMap: podConfigMap(pod), image: podImage(pod), broken: true}
 	for _, c := range pod.Status.ContainerStatuses {
 		if c.Name != resources.ContainerName || c.State.Waiting == nil {
 			continue
@@ -125,6 +129,7 @@ func classifyPod(pod *corev1.Pod) (podProblem, bool) {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
 			problem.reason = webserverv1alpha1.ReasonPodsNotReady
 			problem.detail = "cannot be scheduled: " + c.Message
+			problem.broken = false
 			return problem, true
 		}
 	}
@@ -142,6 +147,15 @@ func nginxErrorLine(logs string) string {
 		if at := strings.Index(lines[i], "[emerg]"); at >= 0 {
 			rest := strings.TrimSpace(lines[i][at+len("[emerg]"):])
 			return "[emerg] " + nginxProcessPrefix.ReplaceAllString(rest, "")
+		}
+	}
+	return ""
+}
+
+func podImage(pod *corev1.Pod) string {
+	for _, c := range pod.Spec.Containers {
+		if c.Name == resources.ContainerName {
+			return c.Image
 		}
 	}
 	return ""

@@ -19,9 +19,9 @@ import (
 )
 
 // patchStatus recomputes status from what this reconcile observed and writes it, once,
-// only when it changed. It is server-side applied: no resourceVersion precondition to
-// conflict with a cache that has not yet seen the previous write, and fields that went
-// back to their zero value are removed rather than left behind as a merge patch would.
+// only when it changed. It is server-side applied, so fields that went back to their zero
+// value are removed rather than left behind as a merge patch would, with the resourceVersion
+// as read as a precondition.
 func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope, reconcileErr error) error {
 	r.computeStatus(s, reconcileErr == nil)
 	recordMetrics(s.ws)
@@ -36,6 +36,9 @@ func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope, reconci
 	u.SetGroupVersionKind(webserverv1alpha1.GroupVersion.WithKind("WebServer"))
 	u.SetNamespace(s.ws.Namespace)
 	u.SetName(s.ws.Name)
+	// An optimistic lock: status holds decisions (the revision history) that a pass reading
+	// an older WebServer from the cache must not overwrite; it gets a conflict and runs again.
+	u.SetResourceVersion(s.ws.ResourceVersion)
 	err = r.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership)
 	if err != nil {
 		return client.IgnoreNotFound(fmt.Errorf("applying status: %w", err))
@@ -60,7 +63,7 @@ func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 	st.Selector = labels.SelectorFromSet(resources.SelectorLabels(ws)).String()
 	st.URL = resources.ServiceURL(ws)
 	if s.config.reason != "" {
-		setConfigValidCondition(ws, s.config, s.pods)
+		setConfigValidCondition(ws, s.config, s.pods, s.revisions)
 	}
 	setDegradedCondition(ws, s)
 	if !s.observed {
@@ -80,9 +83,53 @@ func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 			st.LastGoodConfigHash = configHashOf(mountedConfigMap(dep))
 		}
 	}
+	setRevisionStatus(ws, s, rollout)
 	setAvailableCondition(ws, s.deployment, s.serviceExists)
 	setProgressingCondition(ws, rollout, reason, s)
-	setUpgradeableCondition(ws, rollout)
+	setUpgradeableCondition(ws, rollout, s.revisions)
+}
+
+// setRevisionStatus records which revision the Deployment runs and where the spec's stands.
+func setRevisionStatus(ws *webserverv1alpha1.WebServer, s *scope, rollout rolloutState) {
+	st := &ws.Status
+	if deployed, ok := deploymentRevision(s.deployment); ok {
+		st.UpdateRevision = deployed.name()
+		if rollout == rolloutComplete {
+			st.CurrentRevision = deployed.name()
+		}
+	}
+	out := s.revisions
+	if out == nil {
+		if s.blocked != nil && s.blocked.reason == webserverv1alpha1.ReasonConfigInvalid {
+			st.RolloutPhase = webserverv1alpha1.RolloutPhaseConfigInvalid
+		}
+		return
+	}
+	st.RolloutPhase = rolloutPhase(out, rollout, s.deployment)
+}
+
+// rolloutPhase sums up where the spec's revision stands.
+func rolloutPhase(out *revisionOutcome, rollout rolloutState, dep *appsv1.Deployment) webserverv1alpha1.RolloutPhase {
+	deployed, _ := deploymentRevision(dep)
+	switch out.entry.Phase {
+	case webserverv1alpha1.RevisionValidating:
+		return webserverv1alpha1.RolloutPhaseValidating
+	case webserverv1alpha1.RevisionInvalid:
+		return webserverv1alpha1.RolloutPhaseConfigInvalid
+	case webserverv1alpha1.RevisionFailed:
+		switch {
+		case out.rollbackTo == nil:
+			return webserverv1alpha1.RolloutPhaseFailed
+		case rollout == rolloutComplete && deployed == revisionOf(*out.rollbackTo):
+			return webserverv1alpha1.RolloutPhaseRolledBack
+		default:
+			return webserverv1alpha1.RolloutPhaseRollingBack
+		}
+	}
+	if rollout == rolloutComplete && deployed == out.spec {
+		return webserverv1alpha1.RolloutPhaseComplete
+	}
+	return webserverv1alpha1.RolloutPhaseRollingOut
 }
 
 // progressReason names what a running rollout does: the first rollout creates, one that
@@ -118,14 +165,36 @@ func setCondition(ws *webserverv1alpha1.WebServer, condType string, status metav
 
 // setConfigValidCondition: the config is valid when it rendered and nginx did not refuse
 // it in pods that run it.
-func setConfigValidCondition(ws *webserverv1alpha1.WebServer, config configResult, pods []podProblem) {
+func setConfigValidCondition(ws *webserverv1alpha1.WebServer, config configResult, pods []podProblem, revisions *revisionOutcome) {
 	if !config.valid {
 		setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, config.reason, config.message)
 		return
 	}
+	if revisions != nil {
+		entry := revisions.entry
+		switch {
+		case entry.Phase == webserverv1alpha1.RevisionValidating:
+			setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionUnknown, webserverv1alpha1.ReasonValidating,
+				fmt.Sprintf("nginx -t is checking %s", revisions.spec))
+			return
+		case entry.Phase == webserverv1alpha1.RevisionInvalid:
+			setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonNginxRejectedConfig,
+				fmt.Sprintf("nginx -t refused config %s: %s; fix %s", config.hash, entry.Message, config.source))
+			return
+		case entry.Reason == webserverv1alpha1.ReasonValidationFailed:
+			setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionUnknown, webserverv1alpha1.ReasonValidationFailed,
+				fmt.Sprintf("nginx -t could not run on %s: %s", revisions.spec, entry.Message))
+			return
+		}
+	}
 	if nginxError := nginxRejected(pods, config.configMapName); nginxError != "" {
 		setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonNginxRejectedConfig,
 			fmt.Sprintf("nginx refuses config %s: %s; fix spec.config", config.hash, nginxError))
+		return
+	}
+	if revisions != nil && revisions.entry.Phase != "" {
+		setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonValidated,
+			fmt.Sprintf("nginx -t accepted config %s", config.hash))
 		return
 	}
 	setCondition(ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, config.reason, config.message)
@@ -165,6 +234,31 @@ func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutSta
 	if _, message := summarizePods(s.pods); message != "" {
 		podsSuffix = "; " + message
 	}
+	if out := s.revisions; out != nil {
+		switch ws.Status.RolloutPhase {
+		case webserverv1alpha1.RolloutPhaseValidating:
+			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, webserverv1alpha1.ReasonValidating,
+				fmt.Sprintf("nginx -t is checking %s before any pod gets it", out.spec))
+			return
+		case webserverv1alpha1.RolloutPhaseRollingBack:
+			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, webserverv1alpha1.ReasonRollingBack,
+				fmt.Sprintf("returning the pods to %s: %d of %d pods updated, %d ready", revisionOf(*out.rollbackTo),
+					ws.Status.UpdatedReplicas, ws.DesiredReplicas(), ws.Status.ReadyReplicas))
+			return
+		case webserverv1alpha1.RolloutPhaseRolledBack:
+			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolledBack,
+				fmt.Sprintf("every pod runs %s again; change the spec or spec.restartedAt to try again", revisionOf(*out.rollbackTo)))
+			return
+		case webserverv1alpha1.RolloutPhaseFailed:
+			reason := webserverv1alpha1.ReasonRolloutFailed
+			if out.entry.Reason == webserverv1alpha1.ReasonValidationFailed {
+				reason = webserverv1alpha1.ReasonValidationFailed
+			}
+			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, reason,
+				fmt.Sprintf("%s failed: %s%s", out.spec, out.entry.Message, podsSuffix))
+			return
+		}
+	}
 	switch rollout {
 	case rolloutAbsent:
 		setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, "creating the Deployment")
@@ -192,6 +286,10 @@ func setDegradedCondition(ws *webserverv1alpha1.WebServer, s *scope) {
 		return
 	}
 	if !s.observed {
+		return
+	}
+	if out := s.revisions; out != nil && out.entry.Phase == webserverv1alpha1.RevisionFailed {
+		setFailedRevisionCondition(ws, out)
 		return
 	}
 	dep := s.deployment
@@ -226,11 +324,33 @@ func setDegradedCondition(ws *webserverv1alpha1.WebServer, s *scope) {
 	setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionFalse, webserverv1alpha1.ReasonAsExpected, "")
 }
 
+// setFailedRevisionCondition: Degraded names the failed revision, why it failed, and what
+// serves instead.
+func setFailedRevisionCondition(ws *webserverv1alpha1.WebServer, out *revisionOutcome) {
+	switch {
+	case out.entry.Reason == webserverv1alpha1.ReasonValidationFailed:
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonValidationFailed,
+			fmt.Sprintf("nginx -t could not run on %s: %s; no serving pod got it; fix spec.image or change spec.restartedAt to try again",
+				out.spec, out.entry.Message))
+	case out.rollbackTo != nil:
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonRolledBack,
+			fmt.Sprintf("%s failed (%s): %s; rolled back to %s; it is not tried again until the spec or spec.restartedAt changes",
+				out.spec, out.entry.Reason, out.entry.Message, revisionOf(*out.rollbackTo)))
+	default:
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonRolloutFailed,
+			fmt.Sprintf("%s failed (%s): %s; %s", out.spec, out.entry.Reason, out.entry.Message, out.notReverted))
+	}
+}
+
 // setUpgradeableCondition asks OLM to hold operator upgrades only while pods actually move
-// within the rollout's deadline: a WebServer that cannot start, a stalled or paused rollout,
-// or pods failing after a finished rollout never hold them.
-func setUpgradeableCondition(ws *webserverv1alpha1.WebServer, rollout rolloutState) {
-	if rollout == rolloutProgressing {
+// within the rollout's deadline, or a new revision is being checked (bounded by the check's
+// deadline): a WebServer that cannot start, a stalled, paused or failed
+// rollout that is not being rolled back, or pods failing after a finished rollout never
+// hold them.
+func setUpgradeableCondition(ws *webserverv1alpha1.WebServer, rollout rolloutState, revisions *revisionOutcome) {
+	failedInPlace := revisions != nil && revisions.entry.Phase == webserverv1alpha1.RevisionFailed && revisions.rollbackTo == nil
+	checking := revisions != nil && revisions.entry.Phase == webserverv1alpha1.RevisionValidating
+	if (rollout == rolloutProgressing && !failedInPlace) || checking {
 		setCondition(ws, webserverv1alpha1.ConditionUpgradeable, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutInProgress,
 			"a rollout is in progress; upgrade the operator after it completes")
 		return

@@ -175,7 +175,7 @@ func TestSetUpgradeableOnlyWhilePodsMove(t *testing.T) {
 		rolloutPaused:      metav1.ConditionTrue,
 	} {
 		ws := &webserverv1alpha1.WebServer{}
-		setUpgradeableCondition(ws, rollout)
+		setUpgradeableCondition(ws, rollout, nil)
 		if got := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionUpgradeable).Status; got != want {
 			t.Errorf("rollout %s: Upgradeable=%s, want %s", rollout, got, want)
 		}
@@ -184,15 +184,15 @@ func TestSetUpgradeableOnlyWhilePodsMove(t *testing.T) {
 
 func TestSetConfigValidCondition(t *testing.T) {
 	ws := &webserverv1alpha1.WebServer{}
-	setConfigValidCondition(ws, configResult{reason: webserverv1alpha1.ReasonConfigMapNotFound, message: `ConfigMap "x" does not exist`}, nil)
+	setConfigValidCondition(ws, configResult{reason: webserverv1alpha1.ReasonConfigMapNotFound, message: `ConfigMap "x" does not exist`}, nil, nil)
 	assertCondition(t, ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonConfigMapNotFound, `"x"`)
 	rendered := configResult{valid: true, reason: webserverv1alpha1.ReasonConfigRendered, message: "rendered", configMapName: "ws-config-aaa", hash: "aaa"}
-	setConfigValidCondition(ws, rendered, nil)
+	setConfigValidCondition(ws, rendered, nil, nil)
 	assertCondition(t, ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered, "rendered")
 	emerg := `[emerg] invalid number of arguments in "return" directive in /etc/webserver/nginx.conf:51`
-	setConfigValidCondition(ws, rendered, []podProblem{{pod: "p", reason: webserverv1alpha1.ReasonCrashLoop, nginxError: emerg, configMap: "ws-config-old"}})
+	setConfigValidCondition(ws, rendered, []podProblem{{pod: "p", reason: webserverv1alpha1.ReasonCrashLoop, nginxError: emerg, configMap: "ws-config-old"}}, nil)
 	assertCondition(t, ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered, "rendered")
-	setConfigValidCondition(ws, rendered, []podProblem{{pod: "p", reason: webserverv1alpha1.ReasonCrashLoop, nginxError: emerg, configMap: "ws-config-aaa"}})
+	setConfigValidCondition(ws, rendered, []podProblem{{pod: "p", reason: webserverv1alpha1.ReasonCrashLoop, nginxError: emerg, configMap: "ws-config-aaa"}}, nil)
 	assertCondition(t, ws, webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonNginxRejectedConfig, emerg)
 }
 

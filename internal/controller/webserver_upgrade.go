@@ -3,7 +3,9 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -45,6 +47,10 @@ func observeRollout(dep *appsv1.Deployment, templateChanged bool) rolloutState {
 	if dep.Spec.Paused && !templateChanged {
 		return rolloutPaused
 	}
+	if templateChanged || dep.Generation > dep.Status.ObservedGeneration {
+		// The status, its conditions included, still describes an older template.
+		return rolloutProgressing
+	}
 	completedOnce := false
 	for _, c := range dep.Status.Conditions {
 		if c.Type != appsv1.DeploymentProgressing {
@@ -58,7 +64,7 @@ func observeRollout(dep *appsv1.Deployment, templateChanged bool) rolloutState {
 	want := replicasOf(dep)
 	st := dep.Status
 	switch {
-	case templateChanged || dep.Generation > st.ObservedGeneration || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas:
+	case st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas:
 		return rolloutProgressing
 	case st.AvailableReplicas < st.UpdatedReplicas && !completedOnce:
 		return rolloutProgressing
@@ -68,29 +74,25 @@ func observeRollout(dep *appsv1.Deployment, templateChanged bool) rolloutState {
 }
 
 // reconcileUpgrade follows the rollout: it reports its end (events, metrics) and, once
-// the pods settled, deletes config ConfigMaps that neither they nor a rollback need.
+// the pods settled, deletes ConfigMaps that neither they, the spec nor a rollback need.
+// Failures and rollbacks are decided and reported by reconcileRevision.
 func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (ctrl.Result, error) {
 	ws := s.ws
-	state := observeRollout(s.deployment, s.templateChanged)
-	previous := meta.FindStatusCondition(s.originalStatus.Conditions, webserverv1alpha1.ConditionProgressing)
-	wasUpgrading := previous != nil && previous.Reason == webserverv1alpha1.ReasonUpgrading
-
-	switch state {
-	case rolloutComplete:
-		if wasUpgrading {
-			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCompleted).Inc()
-			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "UpgradeCompleted", "Upgrade",
-				"Every pod runs %s", templateInputs(s.deployment))
-		}
-		return ctrl.Result{}, r.collectUnused(ctx, s)
-	case rolloutStalled:
-		if previous == nil || previous.Reason != webserverv1alpha1.ReasonProgressDeadlineExceeded {
-			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeFailed).Inc()
-			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeWarning, "UpgradeFailed", "Upgrade",
-				"Rollout of %s exceeded its progress deadline", templateInputs(s.deployment))
-		}
+	if observeRollout(s.deployment, s.templateChanged) != rolloutComplete {
+		return ctrl.Result{}, nil
 	}
-	return ctrl.Result{}, nil
+	previous := meta.FindStatusCondition(s.originalStatus.Conditions, webserverv1alpha1.ConditionProgressing)
+	switch {
+	case previous != nil && previous.Reason == webserverv1alpha1.ReasonUpgrading:
+		metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCompleted).Inc()
+		r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "UpgradeCompleted", "Upgrade",
+			"Every pod runs %s", templateInputs(s.deployment))
+	case previous != nil && previous.Reason == webserverv1alpha1.ReasonRollingBack && s.revisions != nil && s.revisions.rollbackTo != nil:
+		failedFor := time.Since(s.revisions.entry.LastTransitionTime.Time).Round(time.Second)
+		r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "RollbackCompleted", "Rollback",
+			"Every pod runs %s again, %s after %s failed", revisionOf(*s.revisions.rollbackTo), failedFor, s.revisions.spec)
+	}
+	return ctrl.Result{}, r.collectUnused(ctx, s)
 }
 
 // collectUnused deletes what neither the pods nor a rollback need any more: config and
@@ -106,7 +108,7 @@ func (r *WebServerReconciler) collectUnused(ctx context.Context, s *scope) error
 	if err := r.List(ctx, list, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
 		return fmt.Errorf("listing config ConfigMaps: %w", err)
 	}
-	unused := collectableConfigMaps(s.ws, list.Items, s.deployment)
+	unused := collectableConfigMaps(s.ws, keptConfigMaps(s), list.Items, s.deployment)
 	formerSA, err := r.formerServiceAccount(ctx, s)
 	if err != nil {
 		return err
@@ -174,15 +176,30 @@ func configMapsToDelete(ws *webserverv1alpha1.WebServer, unused []metav1.Partial
 	if live == nil || observeRollout(live, false) != rolloutComplete {
 		return nil
 	}
-	return collectableConfigMaps(ws, unused, cached, live)
+	return collectableConfigMaps(ws, nil, unused, cached, live)
 }
 
-// collectableConfigMaps are the ConfigMaps of owned that ws controls and that no given
-// Deployment's pod template mounts.
-func collectableConfigMaps(ws *webserverv1alpha1.WebServer, owned []metav1.PartialObjectMetadata, deps ...*appsv1.Deployment) []metav1.PartialObjectMetadata {
+// keptConfigMaps are the ConfigMaps of the spec's revision: after a rollback the pods do
+// not mount them, but the spec still names them, and collecting them would make the next
+// pass create them again.
+func keptConfigMaps(s *scope) []string {
+	if !s.config.valid {
+		return nil
+	}
+	kept := []string{s.config.configMapName}
+	if s.ws.Spec.Content != nil {
+		kept = append(kept, resources.ContentConfigMapName(s.ws, s.config.contentHash))
+	}
+	return kept
+}
+
+// collectableConfigMaps are the ConfigMaps of owned that ws controls, that are not kept
+// and that no given Deployment's pod template mounts.
+func collectableConfigMaps(ws *webserverv1alpha1.WebServer, kept []string, owned []metav1.PartialObjectMetadata,
+	deps ...*appsv1.Deployment) []metav1.PartialObjectMetadata {
 	out := make([]metav1.PartialObjectMetadata, 0, len(owned))
 	for _, cm := range owned {
-		if !metav1.IsControlledBy(&cm, ws) || mountedBy(cm.Name, deps...) {
+		if !metav1.IsControlledBy(&cm, ws) || slices.Contains(kept, cm.Name) || mountedBy(cm.Name, deps...) {
 			continue
 		}
 		out = append(out, cm)

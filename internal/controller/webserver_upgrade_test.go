@@ -48,19 +48,6 @@ var _ = Describe("WebServer upgrades", func() {
 			Should(ContainElements("UpgradeStarted", "UpgradeCompleted"))
 	})
 
-	It("reports a stalled rollout as degraded", func() {
-		createWebServer(ctx, namespace, "stall", nil)
-		rollOut(ctx, namespace, "stall")
-		updateWebServer(ctx, namespace, "stall", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = brokenImage })
-		eventuallyDeployment(ctx, namespace, "stall", func(g Gomega, dep *appsv1.Deployment) {
-			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(brokenImage))
-		})
-		stallRollout(ctx, namespace, "stall", brokenImage)
-		eventuallyCondition(ctx, namespace, "stall", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonProgressDeadlineExceeded)
-		eventuallyCondition(ctx, namespace, "stall", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonProgressDeadlineExceeded)
-		Eventually(func() []string { return eventReasons(ctx, namespace, "stall") }).WithTimeout(timeout).Should(ContainElement("UpgradeFailed"))
-	})
-
 	It("moves to a new immutable config ConfigMap on an inline change and collects old ones", func() {
 		createWebServer(ctx, namespace, "conf", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location / { return 200 'one'; }"}
@@ -154,7 +141,7 @@ var _ = Describe("WebServer upgrades", func() {
 			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "absent"},
 			Data:       map[string]string{"server.conf": "location / { return 200 'late'; }"},
 		})).To(Succeed())
-		eventuallyCondition(ctx, namespace, "missing", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonConfigRendered)
+		eventuallyCondition(ctx, namespace, "missing", webserverv1alpha1.ConditionConfigValid, metav1.ConditionTrue, webserverv1alpha1.ReasonValidated)
 		eventuallyDeployment(ctx, namespace, "missing", func(g Gomega, dep *appsv1.Deployment) {
 			g.Expect(mountedConfigMap(dep)).NotTo(Equal(before))
 		})

@@ -83,10 +83,9 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
 			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{}
 		}, "spec.upgrade.canary is not supported by this operator version"),
-		Entry("autoRollback true", "rollback-true", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.AutoRollback = ptr.To(true) },
-			"spec.upgrade.autoRollback is not supported by this operator version"),
-		Entry("autoRollback false", "rollback-false", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.AutoRollback = ptr.To(false) },
-			"spec.upgrade.autoRollback is not supported by this operator version"),
+		Entry("a failure threshold below 5 s", "threshold", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.FailureThresholdSeconds = ptr.To[int32](2)
+		}, "spec.upgrade.failureThresholdSeconds"),
 		Entry("monitoring enabled", "monitoring", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
 		}, "spec.monitoring.enabled is not supported by this operator version"),
@@ -249,7 +248,8 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Expect(got.Spec.Upgrade.MaxSurge.IntValue()).To(Equal(1))
 		Expect(got.Spec.Upgrade.MaxUnavailable.IntValue()).To(Equal(0))
 		Expect(got.Spec.Upgrade.ProgressDeadlineSeconds).To(HaveValue(Equal(int32(600))))
-		Expect(got.Spec.Upgrade.AutoRollback).To(BeNil(), "no default may promise a rollback this version does not do")
+		Expect(got.Spec.Upgrade.AutoRollback).To(HaveValue(BeTrue()), "failed rollouts roll back unless the spec says otherwise")
+		Expect(got.Spec.Upgrade.FailureThresholdSeconds).To(HaveValue(Equal(int32(30))))
 		Expect(got.Spec.Upgrade.Canary).To(BeNil())
 	})
 
@@ -319,15 +319,7 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		older := current.DeepCopy()
 		Expect(older.Versions).To(HaveLen(1))
 		schema := older.Versions[0].Schema.OpenAPIV3Schema
-		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 9))
-		// The older CRD also defaulted autoRollback to true, so every WebServer stored under it has the field.
-		spec := schema.Properties["spec"]
-		upgrade := spec.Properties["upgrade"]
-		autoRollback := upgrade.Properties["autoRollback"]
-		autoRollback.Default = &apiextensionsv1.JSON{Raw: []byte("true")}
-		upgrade.Properties["autoRollback"] = autoRollback
-		spec.Properties["upgrade"] = upgrade
-		schema.Properties["spec"] = spec
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 8))
 
 		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
 		stored.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
@@ -347,7 +339,6 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		setCRDSpec(ctx, c, key, *older)
 		Eventually(serves("")).WithTimeout(timeout).Should(Succeed())
 		Expect(k8sClient.Create(ctx, stored)).To(Succeed())
-		Expect(getWebServer(ctx, namespace, "stored").Spec.Upgrade.AutoRollback).To(HaveValue(BeTrue()))
 
 		setCRDSpec(ctx, c, key, *current)
 		Eventually(serves("spec.tls is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
@@ -361,12 +352,14 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		})).To(Succeed(), "changes elsewhere in the spec, even in spec.upgrade, are accepted")
 		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.TLS.SecretName = "other" })).
 			To(MatchError(ContainSubstring("spec.tls is not supported by this operator version")))
-		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.AutoRollback = ptr.To(false) })).
-			To(MatchError(ContainSubstring("spec.upgrade.autoRollback is not supported by this operator version")))
+		Expect(update(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Monitoring.Enabled = false
+			ws.Spec.TLS.SecretName = "other"
+		})).
+			To(MatchError(ContainSubstring("spec.tls is not supported by this operator version")))
 		Expect(update(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.TLS = nil
 			ws.Spec.Monitoring = nil
-			ws.Spec.Upgrade.AutoRollback = nil
 		})).To(Succeed(), "removing the rejected fields is accepted")
 	})
 })

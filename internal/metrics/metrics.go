@@ -16,7 +16,22 @@ const (
 	UpgradeFailed     = "failed"
 )
 
+// Config check results for ConfigValidationsTotal.
+const (
+	ValidationValid   = "valid"
+	ValidationInvalid = "invalid"
+	// ValidationError: nginx -t could not be run (image not pulled, container not started).
+	ValidationError = "error"
+)
+
 var (
+	// ConfigValidationsTotal counts nginx -t checks of new revisions by result.
+	ConfigValidationsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "config_validations_total",
+		Help:      "nginx -t checks of new revisions of a WebServer, by result (valid, invalid, error).",
+	}, []string{"namespace", "name", "result"})
+
 	// DesiredReplicas is the pod count each WebServer asks for.
 	DesiredReplicas = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: namespace,
@@ -54,11 +69,11 @@ var (
 
 	perWebServer = []interface {
 		DeletePartialMatch(prometheus.Labels) int
-	}{DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal}
+	}{DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal}
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal)
+	ctrlmetrics.Registry.MustRegister(DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal)
 }
 
 // ForgetWebServer drops every series of a deleted WebServer, so deleted objects do not

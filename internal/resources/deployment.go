@@ -63,7 +63,10 @@ type WorkloadInputs struct {
 	Image         string
 	ConfigMapName string
 	// ContentHash identifies the content ConfigMap's data ("" without spec.content).
-	ContentHash     string
+	ContentHash string
+	// RestartedAt is the restartedAt value the pods carry: the spec's, or that of the
+	// revision a rollback returns to.
+	RestartedAt     string
 	ReplicasManaged bool // false when something else (an HPA) owns spec.replicas
 	// Format is the pod template format to build; zero means CurrentTemplateFormat.
 	Format TemplateFormat
@@ -114,8 +117,8 @@ func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.P
 	for k, v := range extra.Annotations {
 		annotations[k] = v
 	}
-	if ws.Spec.RestartedAt != "" {
-		annotations[AnnotationRestartedAt] = ws.Spec.RestartedAt
+	if in.RestartedAt != "" {
+		annotations[AnnotationRestartedAt] = in.RestartedAt
 	}
 	if in.ContentHash != "" && in.format() == TemplateFormat1 {
 		annotations[AnnotationContentHash] = in.ContentHash
@@ -176,15 +179,19 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 		WithLifecycle(corev1ac.Lifecycle().
 			WithPreStop(corev1ac.LifecycleHandler().WithSleep(corev1ac.SleepAction().WithSeconds(preStopSleepSecs)))).
 		WithSecurityContext(ContainerSecurityContext()).
-		WithVolumeMounts(
-			corev1ac.VolumeMount().WithName(ConfigVolume).WithMountPath(ConfigDir).WithReadOnly(true),
-			corev1ac.VolumeMount().WithName(ContentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
-			corev1ac.VolumeMount().WithName(tmpVolume).WithMountPath(TmpDir),
-		)
+		WithVolumeMounts(nginxVolumeMounts()...)
 	for i := range env {
 		container.WithEnv(envVar(env[i]))
 	}
 	return container
+}
+
+func nginxVolumeMounts() []*corev1ac.VolumeMountApplyConfiguration {
+	return []*corev1ac.VolumeMountApplyConfiguration{
+		corev1ac.VolumeMount().WithName(ConfigVolume).WithMountPath(ConfigDir).WithReadOnly(true),
+		corev1ac.VolumeMount().WithName(ContentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
+		corev1ac.VolumeMount().WithName(tmpVolume).WithMountPath(TmpDir),
+	}
 }
 
 func volumes(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.VolumeApplyConfiguration {

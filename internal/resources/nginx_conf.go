@@ -106,3 +106,11 @@ func indent(text, prefix string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// ServerBlockFirstLine is the line of nginx.conf on which the user's server block starts,
+// so an nginx error about nginx.conf can name the line of the user's own config.
+func ServerBlockFirstLine(ws *webserverv1alpha1.WebServer) int {
+	const marker = "\x00"
+	rendered := RenderNginxConf(ws, marker, ContainerResources(ws))
+	return strings.Count(rendered[:strings.Index(rendered, marker)], "\n") + 1
+}

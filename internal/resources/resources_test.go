@@ -132,7 +132,7 @@ func TestDeployment(t *testing.T) {
 			Env:          []corev1.EnvVar{{Name: "A", Value: "b"}},
 		}
 	})
-	in := WorkloadInputs{Image: "nginx:1.27", ConfigMapName: "site-config-abc", ContentHash: "c0ffee", ReplicasManaged: true}
+	in := WorkloadInputs{Image: "nginx:1.27", ConfigMapName: "site-config-abc", ContentHash: "c0ffee", RestartedAt: ws.Spec.RestartedAt, ReplicasManaged: true}
 	dep := asTyped[appsv1.Deployment](t, Deployment(ws, in))
 
 	if *dep.Spec.Replicas != 3 {

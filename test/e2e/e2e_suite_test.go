@@ -23,11 +23,13 @@ import (
 
 // Set by test/e2e/run.sh.
 var (
-	proberImage  = envOr("E2E_PROBER_IMAGE", "127.0.0.1:5000/prober:v1")
-	nginxImageA  = envOr("E2E_NGINX_IMAGE_A", "127.0.0.1:5000/nginx:1.22-bookworm")
-	nginxImageB  = envOr("E2E_NGINX_IMAGE_B", "127.0.0.1:5000/nginx:1.22-slim")
-	operatorNS   = envOr("E2E_OPERATOR_NAMESPACE", "webserver-operator-system")
-	operatorName = "webserver-operator-controller-manager"
+	proberImage = envOr("E2E_PROBER_IMAGE", "127.0.0.1:5000/prober:v1")
+	nginxImageA = envOr("E2E_NGINX_IMAGE_A", "127.0.0.1:5000/nginx:1.22-bookworm")
+	nginxImageB = envOr("E2E_NGINX_IMAGE_B", "127.0.0.1:5000/nginx:1.22-slim")
+	// nginxImageExits passes nginx -t, but its server exits at start.
+	nginxImageExits = envOr("E2E_NGINX_IMAGE_EXITS", "127.0.0.1:5000/nginx:1.22-exits-at-start")
+	operatorNS      = envOr("E2E_OPERATOR_NAMESPACE", "webserver-operator-system")
+	operatorName    = "webserver-operator-controller-manager"
 
 	// The OLM suite's releases (run.sh passes the Makefile's), their images in the local
 	// registry, operator-sdk and the CA that signed the registry's certificate.

@@ -21,6 +21,7 @@ export KUBECONFIG=$state/pki/admin.kubeconfig
 export E2E_PROBER_IMAGE=127.0.0.1:5000/prober:v1
 export E2E_NGINX_IMAGE_A=127.0.0.1:5000/nginx:1.22-bookworm
 export E2E_NGINX_IMAGE_B=127.0.0.1:5000/nginx:1.22-slim
+export E2E_NGINX_IMAGE_EXITS=127.0.0.1:5000/nginx:1.22-exits-at-start
 ginkgo() { bin/ginkgo -v --label-filter="$1" --poll-progress-after=120s --timeout=40m ./test/e2e; }
 
 case $mode in

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -44,6 +45,8 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		return ws
 	}
 	updateWS := func(mutate func(*webserverv1alpha1.WebServer)) { updateWebServer(ctx, key, mutate) }
+	// servingPods selects the site's nginx pods, not its config check pods.
+	servingPods := client.MatchingLabels{"app.kubernetes.io/instance": site, "app.kubernetes.io/name": "webserver"}
 	// settled waits for a finished rollout of image with want pods ready.
 	settled := func(image string, ready int32) {
 		Eventually(func(g Gomega) {
@@ -58,7 +61,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 	}
 	runningPods := func(g Gomega) []corev1.Pod {
 		pods := &corev1.PodList{}
-		g.Expect(k8s.List(ctx, pods, client.InNamespace(namespace), client.MatchingLabels{"app.kubernetes.io/instance": site})).To(Succeed())
+		g.Expect(k8s.List(ctx, pods, client.InNamespace(namespace), servingPods)).To(Succeed())
 		var running []corev1.Pod
 		for _, p := range pods.Items {
 			if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
@@ -71,7 +74,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		Eventually(func(g Gomega) {
 			g.Expect(runningPods(g)).To(HaveLen(n))
 			pods := &corev1.PodList{}
-			g.Expect(k8s.List(ctx, pods, client.InNamespace(namespace), client.MatchingLabels{"app.kubernetes.io/instance": site})).To(Succeed())
+			g.Expect(k8s.List(ctx, pods, client.InNamespace(namespace), servingPods)).To(Succeed())
 			g.Expect(pods.Items).To(HaveLen(n), "terminating pods remain")
 		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 	}
@@ -88,6 +91,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 	})
 
 	AfterAll(func() {
+		_, _ = kubectlE("delete", "clusterrolebinding", namespace+"-metrics-reader", "--ignore-not-found")
 		if CurrentSpecReport().Failed() {
 			GinkgoWriter.Println(kubectl("-n", namespace, "get", "all,webservers,configmaps,events", "-o", "wide"))
 			GinkgoWriter.Println(kubectl("-n", operatorNS, "logs", "deployment/"+operatorName, "--tail=100"))
@@ -112,7 +116,8 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		kubectl("-n", namespace, "create", "serviceaccount", "nobody")
 		kubectl("create", "clusterrolebinding", namespace+"-metrics-reader",
 			"--clusterrole=webserver-operator-metrics-reader", "--serviceaccount="+namespace+":metrics-reader")
-		DeferCleanup(func() { kubectl("delete", "clusterrolebinding", namespace+"-metrics-reader") })
+		// Removed in AfterAll: later specs read metrics too, from a restarted operator whose
+		// authorizer has cached nothing.
 		metricsToken = strings.TrimSpace(kubectl("-n", namespace, "create", "token", "metrics-reader"))
 		denied := strings.TrimSpace(kubectl("-n", namespace, "create", "token", "nobody"))
 
@@ -301,6 +306,184 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 			g.Expect(k8s.List(ctx, configs, client.InNamespace(namespace), selector)).To(Succeed())
 			g.Expect(configs.Items).To(HaveLen(1), "one config ConfigMap once the rollout completed")
 		}).WithTimeout(short).Should(Succeed())
+	})
+
+	// The self-protecting upgrade specs: each under continuous requests, none may fail.
+	podUIDs := func(g Gomega) []string {
+		var uids []string
+		for _, p := range runningPods(g) {
+			uids = append(uids, string(p.UID))
+		}
+		return uids
+	}
+	rolloutPhase := func(g Gomega) webserverv1alpha1.RolloutPhase { return getWS(g).Status.RolloutPhase }
+	deploymentImage := func(g Gomega) string {
+		dep := &appsv1.Deployment{}
+		g.Expect(k8s.Get(ctx, key, dep)).To(Succeed())
+		return dep.Spec.Template.Spec.Containers[0].Image
+	}
+	condition := func(condType, reason string) *metav1.Condition {
+		var c *metav1.Condition
+		EventuallyWithOffset(1, func(g Gomega) {
+			c = meta.FindStatusCondition(getWS(g).Status.Conditions, condType)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(reason), c.Message)
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+		return c
+	}
+	metricValue := func(series string) func(Gomega) string {
+		return func(g Gomega) string {
+			code, body, err := httpGet(insecureClient, metricsURL, metricsToken)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(code).To(Equal(http.StatusOK))
+			family := series[:strings.Index(series, "{")]
+			var seen []string
+			for _, line := range strings.Split(body, "\n") {
+				if strings.HasPrefix(line, series+" ") {
+					return strings.TrimPrefix(line, series+" ")
+				}
+				if strings.HasPrefix(line, family+"{") {
+					seen = append(seen, line)
+				}
+			}
+			return fmt.Sprintf("no %s among %v", series, seen)
+		}
+	}
+	report := func(text string) {
+		GinkgoWriter.Println(text)
+		AddReportEntry(text)
+	}
+	events := func() []string {
+		list := &eventsv1.EventList{}
+		Expect(k8s.List(ctx, list, client.InNamespace(namespace))).To(Succeed())
+		var reasons []string
+		for _, e := range list.Items {
+			if e.Regarding.Kind == "WebServer" && e.Regarding.Name == site {
+				reasons = append(reasons, e.Reason)
+			}
+		}
+		return reasons
+	}
+
+	It("refuses a config nginx -t rejects: no pod restarted, the site served on, a fix rolls at once", func() {
+		before := podUIDs(Default)
+		l := startLoad(siteURL)
+		updateWS(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.FailureThresholdSeconds = ptr.To[int32](10)
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location / {\n  default_type text/plain;\n  return 200 \"bad\" extra;\n}\n"}
+		})
+		valid := condition(webserverv1alpha1.ConditionConfigValid, webserverv1alpha1.ReasonNginxRejectedConfig)
+		Expect(valid.Message).To(MatchRegexp(`\[emerg\] invalid number of arguments in "return" directive in /etc/webserver/nginx.conf:[0-9]+ \(line 3 of spec.config.inline\)`))
+		condition(webserverv1alpha1.ConditionDegraded, webserverv1alpha1.ReasonConfigInvalid)
+		Expect(rolloutPhase(Default)).To(Equal(webserverv1alpha1.RolloutPhaseConfigInvalid))
+		Consistently(podUIDs).WithTimeout(5 * time.Second).WithPolling(poll).Should(ConsistOf(before))
+		eventuallyServes(siteURL, "ref-v2")
+		Eventually(metricValue(fmt.Sprintf(`webserver_operator_config_validations_total{name="%s",namespace="%s",result="invalid"}`, site, namespace))).
+			WithTimeout(short).Should(Equal("1"))
+
+		mountedConfig := func(g Gomega) string {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, key, dep)).To(Succeed())
+			for _, v := range dep.Spec.Template.Spec.Volumes {
+				if v.Name == "config" && v.ConfigMap != nil {
+					return v.ConfigMap.Name
+				}
+			}
+			return ""
+		}
+		servedConfig := mountedConfig(Default)
+		original := deploymentImage(Default)
+		fixedAt := time.Now()
+		updateWS(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config.Inline = "location / {\n  default_type text/plain;\n  return 200 \"guarded-v1\\n\";\n}\n"
+		})
+		Eventually(mountedConfig).WithTimeout(short).WithPolling(100 * time.Millisecond).ShouldNot(Equal(servedConfig))
+		report(fmt.Sprintf("validation gate: rollout started %.1fs after the spec change (nginx -t in a config check pod)", time.Since(fixedAt).Seconds()))
+		eventuallyServes(siteURL, "guarded-v1")
+		settled(original, 2)
+		l.stopAndExpectNoFailures("invalid config refused, then fixed")
+	})
+
+	It("keeps every pod when the new image cannot be pulled: the config check fails, no serving pod gets it", func() {
+		before := podUIDs(Default)
+		l := startLoad(siteURL)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = "127.0.0.1:5000/nginx:does-not-exist" })
+		degraded := condition(webserverv1alpha1.ConditionDegraded, webserverv1alpha1.ReasonValidationFailed)
+		Expect(degraded.Message).To(ContainSubstring("cannot be pulled"))
+		Expect(rolloutPhase(Default)).To(Equal(webserverv1alpha1.RolloutPhaseFailed))
+		Expect(deploymentImage(Default)).To(Equal(nginxImageA))
+		Expect(podUIDs(Default)).To(ConsistOf(before))
+		Expect(events()).To(ContainElement(webserverv1alpha1.ReasonValidationFailed))
+		Eventually(metricValue(fmt.Sprintf(`webserver_operator_config_validations_total{name="%s",namespace="%s",result="error"}`, site, namespace))).
+			WithTimeout(short).Should(Equal("1"))
+		l.stopAndExpectNoFailures("image that does not exist, refused before any serving pod got it")
+	})
+
+	It("rolls an image whose server exits at start back to the last good revision, without dropping a request", func() {
+		before := podUIDs(Default)
+		l := startLoad(siteURL)
+		changedAt := time.Now()
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageExits })
+		Eventually(deploymentImage).WithTimeout(long).WithPolling(200 * time.Millisecond).Should(Equal(nginxImageExits))
+		Eventually(rolloutPhase).WithTimeout(long).WithPolling(200 * time.Millisecond).
+			Should(BeElementOf(webserverv1alpha1.RolloutPhaseRollingBack, webserverv1alpha1.RolloutPhaseRolledBack))
+		detectedAt := time.Now()
+		Eventually(rolloutPhase).WithTimeout(long).WithPolling(200 * time.Millisecond).Should(Equal(webserverv1alpha1.RolloutPhaseRolledBack))
+		expectRunningPods(2)
+		back := time.Now()
+		report(fmt.Sprintf("rollback: failure detected %.1fs after the spec change, every pod back on the last good revision %.1fs after detection",
+			detectedAt.Sub(changedAt).Seconds(), back.Sub(detectedAt).Seconds()))
+		Expect(deploymentImage(Default)).To(Equal(nginxImageA))
+		Expect(podUIDs(Default)).To(ConsistOf(before), "the pods of the last good revision served throughout")
+		degraded := condition(webserverv1alpha1.ConditionDegraded, webserverv1alpha1.ReasonRolledBack)
+		Expect(degraded.Message).To(ContainSubstring("image " + nginxImageExits))
+		Expect(degraded.Message).To(ContainSubstring("nginx keeps exiting"))
+		Expect(getWS(Default).Spec.Image).To(Equal(nginxImageExits), "the spec is never edited")
+		Eventually(events).WithTimeout(short).Should(ContainElements(webserverv1alpha1.ReasonRolledBack, "RollbackCompleted"))
+		Eventually(metricValue(fmt.Sprintf(`webserver_operator_upgrades_total{name="%s",namespace="%s",result="rolled_back"}`, site, namespace))).
+			WithTimeout(short).Should(Equal("1"))
+		Consistently(deploymentImage).WithTimeout(5*time.Second).WithPolling(poll).Should(Equal(nginxImageA), "the failed revision is not retried")
+		l.stopAndExpectNoFailures("image that exits at start, rolled back")
+	})
+
+	It("decides the rollback after an operator restart between the failure and the rollback", func() {
+		l := startLoad(siteURL)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.RestartedAt = "retry-1" })
+		Eventually(func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, key, dep)).To(Succeed())
+			g.Expect(dep.Spec.Template.Annotations).To(HaveKeyWithValue("webserver.dev/restarted-at", "retry-1"))
+			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(nginxImageExits))
+		}).WithTimeout(long).WithPolling(200 * time.Millisecond).Should(Succeed())
+		kubectl("-n", operatorNS, "scale", "deployment", operatorName, "--replicas=0")
+		DeferCleanup(func() { kubectl("-n", operatorNS, "scale", "deployment", operatorName, "--replicas=1") })
+		// Past the failure threshold with the new pod crashing and no operator to see it.
+		time.Sleep(20 * time.Second)
+		kubectl("-n", operatorNS, "scale", "deployment", operatorName, "--replicas=1")
+		Eventually(func(g Gomega) {
+			ws := getWS(g)
+			g.Expect(ws.Status.RolloutPhase).To(Equal(webserverv1alpha1.RolloutPhaseRolledBack))
+			c := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionDegraded)
+			g.Expect(c.Message).To(ContainSubstring("restarted at retry-1"))
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+		Expect(deploymentImage(Default)).To(Equal(nginxImageA))
+		expectRunningPods(2)
+		l.stopAndExpectNoFailures("rollback decided by a restarted operator")
+	})
+
+	It("rolls forward once the failed image is replaced, and back again (A->B->A)", func() {
+		l := startLoad(siteURL)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageB })
+		settled(nginxImageB, 2)
+		Expect(rolloutPhase(Default)).To(Equal(webserverv1alpha1.RolloutPhaseComplete))
+		condition(webserverv1alpha1.ConditionDegraded, webserverv1alpha1.ReasonAsExpected)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = nginxImageA })
+		settled(nginxImageA, 2)
+		expectRunningPods(2)
+		ws := getWS(Default)
+		Expect(ws.Status.CurrentRevision).To(Equal(ws.Status.LastGoodRevision))
+		eventuallyServes(siteURL, "guarded-v1")
+		l.stopAndExpectNoFailures("failed image replaced (B), then back to A")
 	})
 
 	It("deletes the WebServer at once (no finalizer) and garbage-collects every child", func() {

@@ -4,7 +4,7 @@
 #
 # usage: build.sh pause
 #        build.sh coredns COREDNS_BINARY
-#        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm and nginx:1.22-slim
+#        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm, nginx:1.22-slim and nginx:1.22-exits-at-start
 #        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
 #        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
 #        build.sh bundle BUNDLE_DOCKERFILE TAG   # webserver-operator-bundle:TAG from bundle/
@@ -88,7 +88,7 @@ coredns_image() {
 # The operand images: Debian's nginx as a full (trimmed) root filesystem, and a slim image
 # of just the nginx binary, its libraries and mime.types: two distinct images for upgrades.
 nginx_images() {
-  pushed nginx:1.22-bookworm && pushed nginx:1.22-slim && return 0
+  pushed nginx:1.22-bookworm && pushed nginx:1.22-slim && pushed nginx:1.22-exits-at-start && return 0
   local rootfs=$1 tmp ctr
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' RETURN
@@ -114,6 +114,16 @@ nginx_images() {
   buildah config --entrypoint '["/usr/sbin/nginx"]' --cmd '["-g", "daemon off;"]' --user 101:101 \
     --stop-signal SIGQUIT --label org.opencontainers.image.version=1.22-slim "$ctr"
   commit_and_push "$ctr" nginx:1.22-slim
+
+  # The slim image whose server exits at start while `nginx -t` passes (the e2e suite's
+  # broken release): test/cluster/images/exits-at-start.
+  mv "$tmp/slim/usr/sbin/nginx" "$tmp/slim/usr/sbin/nginx.real"
+  (cd "$here/../../.." && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/slim/usr/sbin/nginx" ./test/cluster/images/exits-at-start)
+  ctr=$(buildah from scratch)
+  buildah copy -q "$ctr" "$tmp/slim" / >/dev/null
+  buildah config --entrypoint '["/usr/sbin/nginx"]' --user 101:101 \
+    --label org.opencontainers.image.version=1.22-exits-at-start "$ctr"
+  commit_and_push "$ctr" nginx:1.22-exits-at-start
 }
 
 # prober: the e2e suite's in-cluster HTTP client.
