@@ -114,9 +114,8 @@ var _ = Describe("Revisions: config checks, health gate and rollback", func() {
 		Expect(checked.Spec.RestartPolicy).To(Equal(corev1.RestartPolicyNever))
 		Expect(checked.Spec.ActiveDeadlineSeconds).To(HaveValue(BeNumerically("==", resources.ConfigCheckDeadlineSeconds)))
 		Expect(checked.Spec.AutomountServiceAccountToken).To(HaveValue(BeFalse()))
-		Expect(*checked.Spec.SecurityContext.RunAsNonRoot).To(BeTrue())
+		Expect(checked.Spec.SecurityContext.RunAsNonRoot).To(HaveValue(BeTrue()))
 		Expect(checked.Spec.Containers[0].SecurityContext.Capabilities.Drop).To(ContainElement(corev1.Capability("ALL")))
-		Expect(checked.Labels).NotTo(HaveKey(resources.LabelInstance + "-unused"))
 		Expect(checked.Labels[resources.LabelName]).NotTo(Equal(resources.AppName), "the Service must not select a check pod")
 		Expect(metav1.IsControlledBy(checked, getWebServer(ctx, namespace, "checked"))).To(BeTrue())
 
