@@ -111,10 +111,10 @@ type WebServerSpec struct {
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Disruption Budget",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:disruption"}
-	// Disruption bounds voluntary disruptions (node drains) with a PodDisruptionBudget.
-	// This operator version does not implement it yet and rejects it (it creates no
-	// PodDisruptionBudget).
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.disruption is not supported by this operator version; remove it"
+	// Disruption bounds voluntary disruptions (node drains, evictions) with a
+	// PodDisruptionBudget. Whenever two or more pods are desired the WebServer has one, by
+	// default keeping at least one pod up (minAvailable: 1); with one pod or idle it has
+	// none, since a budget would then only block node drains.
 	// +optional
 	Disruption *DisruptionSpec `json:"disruption,omitempty"`
 
@@ -670,7 +670,7 @@ type RevisionStatus struct {
 // with rollouts that keep serving.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Pod,v1},{Event,v1}}
+// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Pod,v1},{PodDisruptionBudget,v1},{Event,v1}}
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=ws,categories=all
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 63 characters: it names the Service"

@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
@@ -57,8 +58,9 @@ type WebServerReconciler struct {
 }
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
-// by garbage collection; only unused config and content ConfigMaps and the ServiceAccount
-// of format-1 pod templates are deleted by the operator.
+// by garbage collection; only unused config and content ConfigMaps, finished config check
+// pods, a PodDisruptionBudget no longer needed and the ServiceAccount of format-1 pod
+// templates are deleted by the operator.
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
@@ -66,6 +68,8 @@ type WebServerReconciler struct {
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
+// A PodDisruptionBudget exists only while two or more pods are desired.
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // Pods are read live, only while some do not become ready, to say why in status.
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list
@@ -122,6 +126,7 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		r.reconcileRevision,
 		r.reconcileDeployment,
 		r.reconcileService,
+		r.reconcilePodDisruptionBudget,
 		r.reconcileUpgrade,
 	}
 	result := ctrl.Result{}
@@ -173,6 +178,7 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Owns(&corev1.ServiceAccount{}).
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
 		Owns(&corev1.Pod{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("webserver").

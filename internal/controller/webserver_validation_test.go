@@ -70,9 +70,6 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Entry("autoscaling", "autoscaling", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Autoscaling = &webserverv1alpha1.AutoscalingSpec{MaxReplicas: 3}
 		}, "spec.autoscaling is not supported by this operator version"),
-		Entry("disruption", "disruption", func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Disruption = &webserverv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromInt32(1))}
-		}, "spec.disruption is not supported by this operator version"),
 		Entry("the Canary strategy", "strategy", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
 		}, "spec.upgrade.strategy Canary is not supported by this operator version"),

@@ -3,13 +3,16 @@ package resources
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -340,6 +343,47 @@ func TestContentConfigMap(t *testing.T) {
 			other := asTyped[corev1.ConfigMap](t, ContentConfigMap(ws, tt.data, tt.binary))
 			if other.Name == cm.Name {
 				t.Errorf("different content shares the snapshot name %q", cm.Name)
+			}
+		})
+	}
+}
+
+func TestPodDisruptionBudget(t *testing.T) {
+	tests := []struct {
+		name       string
+		mutate     func(*webserverv1alpha1.WebServer)
+		wantNil    bool
+		wantMin    *intstr.IntOrString
+		wantMaxUna *intstr.IntOrString
+	}{
+		{"one pod: none", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Replicas = ptr.To[int32](1) }, true, nil, nil},
+		{"idle: none", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Replicas = ptr.To[int32](3); ws.Spec.Idle = true }, true, nil, nil},
+		{"two pods: one stays up", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Replicas = ptr.To[int32](2) }, false, ptr.To(intstr.FromInt32(1)), nil},
+		{"minAvailable from the spec", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Replicas = ptr.To[int32](4)
+			ws.Spec.Disruption = &webserverv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromString("75%"))}
+		}, false, ptr.To(intstr.FromString("75%")), nil},
+		{"maxUnavailable from the spec", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Replicas = ptr.To[int32](4)
+			ws.Spec.Disruption = &webserverv1alpha1.DisruptionSpec{MaxUnavailable: ptr.To(intstr.FromInt32(2))}
+		}, false, nil, ptr.To(intstr.FromInt32(2))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := webServer(tt.mutate)
+			ac := PodDisruptionBudget(ws)
+			if tt.wantNil {
+				if ac != nil {
+					t.Fatal("a budget for fewer than two pods")
+				}
+				return
+			}
+			pdb := asTyped[policyv1.PodDisruptionBudget](t, ac)
+			if !reflect.DeepEqual(pdb.Spec.MinAvailable, tt.wantMin) || !reflect.DeepEqual(pdb.Spec.MaxUnavailable, tt.wantMaxUna) {
+				t.Errorf("minAvailable %v maxUnavailable %v, want %v %v", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable, tt.wantMin, tt.wantMaxUna)
+			}
+			if !reflect.DeepEqual(pdb.Spec.Selector.MatchLabels, SelectorLabels(ws)) {
+				t.Errorf("selector %v", pdb.Spec.Selector.MatchLabels)
 			}
 		})
 	}

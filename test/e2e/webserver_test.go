@@ -12,11 +12,13 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -486,6 +488,28 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		l.stopAndExpectNoFailures("failed image replaced (B), then back to A")
 	})
 
+	It("keeps a pod up through evictions: the PodDisruptionBudget refuses the one that would break it", func() {
+		Eventually(func(g Gomega) {
+			pdb := &policyv1.PodDisruptionBudget{}
+			g.Expect(k8s.Get(ctx, key, pdb)).To(Succeed())
+			g.Expect(pdb.Spec.MinAvailable).To(HaveValue(Equal(intstr.FromInt32(1))))
+			g.Expect(pdb.Status.DisruptionsAllowed).To(Equal(int32(1)))
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+		l := startLoad(siteURL)
+		pods := runningPods(Default)
+		Expect(pods).To(HaveLen(2))
+		evict := func(pod corev1.Pod) error {
+			return k8s.SubResource("eviction").Create(ctx, &pod, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name}})
+		}
+		Expect(evict(pods[0])).To(Succeed(), "the budget allows one disruption")
+		err := evict(pods[1])
+		Expect(apierrors.IsTooManyRequests(err)).To(BeTrue(), "the second eviction must be refused, got %v", err)
+		Expect(err.Error()).To(ContainSubstring("disruption budget"))
+		expectRunningPods(2)
+		settled(nginxImageA, 2)
+		l.stopAndExpectNoFailures("an eviction allowed, the next one refused")
+	})
+
 	It("deletes the WebServer at once (no finalizer) and garbage-collects every child", func() {
 		ws := getWS(Default)
 		Expect(ws.Finalizers).To(BeEmpty())
@@ -497,6 +521,7 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		Eventually(func(g Gomega) {
 			for _, list := range []client.ObjectList{
 				&appsv1.DeploymentList{}, &corev1.ServiceList{}, &corev1.ServiceAccountList{}, &corev1.ConfigMapList{}, &corev1.PodList{},
+				&policyv1.PodDisruptionBudgetList{},
 			} {
 				g.Expect(k8s.List(ctx, list, client.InNamespace(namespace), selector)).To(Succeed())
 				g.Expect(meta.LenList(list)).To(BeZero(), "%T left behind", list)
