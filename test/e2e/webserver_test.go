@@ -528,14 +528,6 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 			}
 		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 
-		events := &eventsv1.EventList{}
-		Expect(k8s.List(ctx, events, client.InNamespace(namespace))).To(Succeed())
-		var reasons []string
-		for _, e := range events.Items {
-			if e.Regarding.Kind == "WebServer" && e.Regarding.Name == site {
-				reasons = append(reasons, e.Reason)
-			}
-		}
-		Expect(reasons).To(ContainElements("Created", "Scaled", "UpgradeStarted", "UpgradeCompleted", "DriftRepaired", "Deleted"))
+		Expect(events()).To(ContainElements("Created", "Scaled", "UpgradeStarted", "UpgradeCompleted", "DriftRepaired", "Deleted"))
 	})
 })
