@@ -66,8 +66,7 @@ func configCheckVerdict(pod *corev1.Pod, now time.Time, threshold time.Duration)
 	age := now.Sub(pod.CreationTimestamp.Time)
 	deadline := time.Duration(resources.ConfigCheckDeadlineSeconds) * time.Second
 	if container == nil || container.State.Waiting == nil ||
-		!slices.Contains([]string{"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
-			"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}, container.State.Waiting.Reason) {
+		!slices.Contains(slices.Concat(imagePullReasons, containerStartReasons), container.State.Waiting.Reason) {
 		if age < deadline {
 			return checkPending, "", deadline - age
 		}
@@ -81,7 +80,7 @@ func configCheckVerdict(pod *corev1.Pod, now time.Time, threshold time.Duration)
 	}
 	w := container.State.Waiting
 	problem := fmt.Sprintf("the container cannot start (%s)", w.Reason)
-	if strings.Contains(w.Reason, "Image") {
+	if slices.Contains(imagePullReasons, w.Reason) {
 		problem = fmt.Sprintf("image %s cannot be pulled (%s)", container.Image, w.Reason)
 	}
 	if w.Message != "" {

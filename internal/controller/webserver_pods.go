@@ -19,6 +19,12 @@ import (
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
+// Waiting reasons of a container that waiting will not fix.
+var (
+	imagePullReasons      = []string{"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"}
+	containerStartReasons = []string{"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
+)
+
 // maxNamedPods bounds the pods a condition message names.
 const maxNamedPods = 3
 
@@ -107,19 +113,19 @@ func classifyPod(pod *corev1.Pod) (podProblem, bool) {
 			continue
 		}
 		w := c.State.Waiting
-		switch w.Reason {
-		case "CrashLoopBackOff":
+		switch {
+		case w.Reason == "CrashLoopBackOff":
 			problem.reason = webserverv1alpha1.ReasonCrashLoop
 			problem.detail = "nginx keeps exiting (CrashLoopBackOff)"
 			if t := c.LastTerminationState.Terminated; t != nil {
 				problem.detail = fmt.Sprintf("nginx keeps exiting with code %d (CrashLoopBackOff)", t.ExitCode)
 			}
 			return problem, true
-		case "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull":
+		case slices.Contains(imagePullReasons, w.Reason):
 			problem.reason = webserverv1alpha1.ReasonImagePullFailed
 			problem.detail = fmt.Sprintf("image %s cannot be pulled (%s)", c.Image, w.Reason)
 			return problem, true
-		case "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
+		case slices.Contains(containerStartReasons, w.Reason):
 			problem.reason = webserverv1alpha1.ReasonPodsNotReady
 			problem.detail = fmt.Sprintf("%s: %s", w.Reason, w.Message)
 			return problem, true

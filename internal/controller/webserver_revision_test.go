@@ -229,7 +229,8 @@ var _ = Describe("Revisions: config checks, health gate and rollback", func() {
 		settled("crash", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.FailureThresholdSeconds = ptr.To[int32](5) })
 		updateWebServer(ctx, namespace, "crash", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = "nginx:crash" })
 		eventuallyDeployment(ctx, namespace, "crash", func(g Gomega, dep *appsv1.Deployment) { g.Expect(containerImage(dep)).To(Equal("nginx:crash")) })
-		start := time.Now()
+		// Whole seconds, as the Deployment stores its last progress time.
+		start := time.Now().Truncate(time.Second)
 		rollOutBroken(ctx, namespace, "crash", "nginx:crash", start)
 		createRevisionPod(ctx, namespace, "crash", "crash-new", &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"})
 
