@@ -124,6 +124,17 @@ type WebServerSpec struct {
 	// +optional
 	Upgrade UpgradeSpec `json:"upgrade,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Readiness Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text","urn:alm:descriptor:com.tectonic.ui:advanced"}
+	// ReadinessPath makes a pod ready only while GET on this path of the site itself (the
+	// HTTP port, your server block) answers 2xx or 3xx, so a config that serves errors never
+	// receives traffic and its rollout fails and rolls back. When unset, readiness asks the
+	// operator's own health endpoint. The probe sends no credentials: with access control on
+	// the site, choose a path that answers without them.
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/') && !self.contains(' ')",message="spec.readinessPath must be a path starting with / and without spaces, e.g. /index.html"
+	// +optional
+	ReadinessPath string `json:"readinessPath,omitempty"`
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Restarted At",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text","urn:alm:descriptor:com.tectonic.ui:advanced"}
 	// RestartedAt restarts all pods (rolling) whenever its value changes, like
 	// kubectl rollout restart; a timestamp is the usual value.

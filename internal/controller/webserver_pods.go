@@ -25,6 +25,10 @@ var (
 	containerStartReasons = []string{"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
 )
 
+// notReadyGrace is how long a running nginx container may stay unready before it counts as
+// failing its readiness probe; nginx itself is ready within a probe period.
+const notReadyGrace = 15 * time.Second
+
 // maxNamedPods bounds the pods a condition message names.
 const maxNamedPods = 3
 
@@ -128,6 +132,14 @@ func classifyPod(pod *corev1.Pod) (podProblem, bool) {
 		case slices.Contains(containerStartReasons, w.Reason):
 			problem.reason = webserverv1alpha1.ReasonPodsNotReady
 			problem.detail = fmt.Sprintf("%s: %s", w.Reason, w.Message)
+			return problem, true
+		}
+	}
+	for _, c := range pod.Status.ContainerStatuses {
+		if c.Name == resources.ContainerName && c.State.Running != nil && !c.Ready && pod.DeletionTimestamp.IsZero() &&
+			time.Since(c.State.Running.StartedAt.Time) > notReadyGrace {
+			problem.reason = webserverv1alpha1.ReasonPodsNotReady
+			problem.detail = "runs, but its readiness probe keeps failing"
 			return problem, true
 		}
 	}

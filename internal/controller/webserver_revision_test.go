@@ -42,8 +42,8 @@ func countEvents(ctx context.Context, namespace, name, reason string) int {
 }
 
 // createRevisionPod adds a pod of the WebServer's Deployment as it runs now, in the
-// given waiting state: what the kubelet reports for a pod of the new revision.
-func createRevisionPod(ctx context.Context, namespace, wsName, name string, waiting *corev1.ContainerStateWaiting) {
+// given container state: what the kubelet reports for a pod of the new revision.
+func createRevisionPod(ctx context.Context, namespace, wsName, name string, state corev1.ContainerState) {
 	dep := eventuallyDeployment(ctx, namespace, wsName, func(Gomega, *appsv1.Deployment) {})
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: dep.Spec.Selector.MatchLabels},
@@ -51,7 +51,7 @@ func createRevisionPod(ctx context.Context, namespace, wsName, name string, wait
 	}
 	ExpectWithOffset(1, k8sClient.Create(ctx, pod)).To(Succeed())
 	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
-		Name: resources.ContainerName, Image: containerImage(dep), State: corev1.ContainerState{Waiting: waiting},
+		Name: resources.ContainerName, Image: containerImage(dep), State: state,
 		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1}},
 		RestartCount:         3,
 	}}
@@ -232,7 +232,7 @@ var _ = Describe("Revisions: config checks, health gate and rollback", func() {
 		// Whole seconds, as the Deployment stores its last progress time.
 		start := time.Now().Truncate(time.Second)
 		rollOutBroken(ctx, namespace, "crash", "nginx:crash", start)
-		createRevisionPod(ctx, namespace, "crash", "crash-new", &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"})
+		createRevisionPod(ctx, namespace, "crash", "crash-new", corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}})
 
 		ws := eventuallyCondition(ctx, namespace, "crash", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonCrashLoop)
 		Expect(ws.Status.RolloutPhase).To(Equal(webserverv1alpha1.RolloutPhaseRollingOut), "broken for less than the threshold")
@@ -240,6 +240,30 @@ var _ = Describe("Revisions: config checks, health gate and rollback", func() {
 		Expect(time.Since(start)).To(BeNumerically(">=", 5*time.Second))
 		Expect(meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionDegraded).Message).To(ContainSubstring("pod crash-new: nginx keeps exiting"))
 		Eventually(func() string { return runningImage(ctx, namespace, "crash") }).WithTimeout(timeout).Should(Equal(testDefaultImage))
+	})
+
+	It("fails a rollout whose new pods run but never pass the site's own readiness path", func() {
+		settled("unready", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.FailureThresholdSeconds = ptr.To[int32](5)
+			ws.Spec.ReadinessPath = "/ready"
+		})
+		dep := eventuallyDeployment(ctx, namespace, "unready", func(Gomega, *appsv1.Deployment) {})
+		Expect(dep.Spec.Template.Spec.Containers[0].ReadinessProbe.HTTPGet.Path).To(Equal("/ready"))
+		updateWebServer(ctx, namespace, "unready", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location = /ready { return 500; }"}
+		})
+		eventuallyDeployment(ctx, namespace, "unready", func(g Gomega, rolling *appsv1.Deployment) {
+			g.Expect(mountedConfigMap(rolling)).NotTo(Equal(mountedConfigMap(dep)))
+		})
+		rollOutBroken(ctx, namespace, "unready", testDefaultImage, time.Now().Truncate(time.Second))
+		createRevisionPod(ctx, namespace, "unready", "unready-new", corev1.ContainerState{
+			Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(time.Now().Add(-time.Minute))},
+		})
+		ws := eventuallyCondition(ctx, namespace, "unready", webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonRolledBack)
+		Expect(meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionDegraded).Message).To(ContainSubstring("readiness probe keeps failing"))
+		Eventually(func() string {
+			return mountedConfigMap(eventuallyDeployment(ctx, namespace, "unready", func(Gomega, *appsv1.Deployment) {}))
+		}).WithTimeout(timeout).Should(Equal(mountedConfigMap(dep)))
 	})
 
 	It("reports a failed rollout without reverting when autoRollback is false", func() {

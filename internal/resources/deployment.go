@@ -173,7 +173,7 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 		WithResources(corev1ac.ResourceRequirements().
 			WithRequests(resources.Requests).
 			WithLimits(resources.Limits)).
-		WithReadinessProbe(health().WithPeriodSeconds(5).WithFailureThreshold(2)).
+		WithReadinessProbe(readinessProbe(ws, health())).
 		WithLivenessProbe(health().WithPeriodSeconds(10).WithFailureThreshold(3)).
 		// Keep serving while endpoints drop this pod, so no request reaches a closed socket.
 		WithLifecycle(corev1ac.Lifecycle().
@@ -184,6 +184,17 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 		container.WithEnv(envVar(env[i]))
 	}
 	return container
+}
+
+// readinessProbe asks the site itself when spec.readinessPath is set, the operator's
+// health endpoint otherwise.
+func readinessProbe(ws *webserverv1alpha1.WebServer, health *corev1ac.ProbeApplyConfiguration) *corev1ac.ProbeApplyConfiguration {
+	if ws.Spec.ReadinessPath != "" {
+		health = corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().
+			WithPath(ws.Spec.ReadinessPath).
+			WithPort(intstr.FromString(HTTPPortName)))
+	}
+	return health.WithPeriodSeconds(5).WithFailureThreshold(2)
 }
 
 func nginxVolumeMounts() []*corev1ac.VolumeMountApplyConfiguration {

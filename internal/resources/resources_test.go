@@ -388,3 +388,18 @@ func TestPodDisruptionBudget(t *testing.T) {
 		})
 	}
 }
+
+func TestReadinessProbe(t *testing.T) {
+	probe := func(ws *webserverv1alpha1.WebServer) *corev1.Probe {
+		dep := asTyped[appsv1.Deployment](t, Deployment(ws, WorkloadInputs{Image: "nginx", ConfigMapName: "c"}))
+		return dep.Spec.Template.Spec.Containers[0].ReadinessProbe
+	}
+	byDefault := probe(webServer(nil))
+	if byDefault.HTTPGet.Path != HealthPath || byDefault.HTTPGet.Port.StrVal != StatusPortName {
+		t.Errorf("default readiness %s on %s, want the health endpoint", byDefault.HTTPGet.Path, byDefault.HTTPGet.Port.String())
+	}
+	site := probe(webServer(func(ws *webserverv1alpha1.WebServer) { ws.Spec.ReadinessPath = "/ready" }))
+	if site.HTTPGet.Path != "/ready" || site.HTTPGet.Port.StrVal != HTTPPortName || site.PeriodSeconds != 5 {
+		t.Errorf("readiness %s on %s every %ds, want /ready on the site's port", site.HTTPGet.Path, site.HTTPGet.Port.String(), site.PeriodSeconds)
+	}
+}

@@ -488,6 +488,31 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 		l.stopAndExpectNoFailures("failed image replaced (B), then back to A")
 	})
 
+	It("rolls back a config whose readiness path answers errors: its pods never get a request", func() {
+		site := func(body, ready string) string {
+			return "location / {\n  default_type text/plain;\n  return 200 \"" + body + "\\n\";\n}\nlocation = /ready {\n  return " + ready + ";\n}\n"
+		}
+		l := startLoad(siteURL)
+		updateWS(func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.ReadinessPath = "/ready"
+			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: site("ready-v1", "200")}
+		})
+		eventuallyServes(siteURL, "ready-v1")
+		settled(nginxImageA, 2)
+
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Config.Inline = site("ready-v2", "500") })
+		Eventually(rolloutPhase).WithTimeout(long).WithPolling(poll).Should(Equal(webserverv1alpha1.RolloutPhaseRolledBack))
+		degraded := condition(webserverv1alpha1.ConditionDegraded, webserverv1alpha1.ReasonRolledBack)
+		Expect(degraded.Message).To(ContainSubstring("readiness probe keeps failing"))
+		expectRunningPods(2)
+		eventuallyServes(siteURL, "ready-v1")
+
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Config.Inline = site("ready-v3", "200") })
+		eventuallyServes(siteURL, "ready-v3")
+		settled(nginxImageA, 2)
+		l.stopAndExpectNoFailures("readiness path answering 500, rolled back, then fixed")
+	})
+
 	It("keeps a pod up through evictions: the PodDisruptionBudget refuses the one that would break it", func() {
 		Eventually(func(g Gomega) {
 			pdb := &policyv1.PodDisruptionBudget{}
