@@ -71,11 +71,3 @@ func (ws *WebServer) FailureThreshold() time.Duration {
 	}
 	return 30 * time.Second
 }
-
-// ProgressDeadline is the Deployment's progress deadline.
-func (ws *WebServer) ProgressDeadline() time.Duration {
-	if d := ws.Spec.Upgrade.ProgressDeadlineSeconds; d != nil {
-		return time.Duration(*d) * time.Second
-	}
-	return 600 * time.Second
-}

@@ -118,14 +118,18 @@ func startLoad(url string) *load {
 	return l
 }
 
+// report prints a measurement and keeps it in the suite's report.
+func report(text string) {
+	GinkgoWriter.Println(text)
+	AddReportEntry(text)
+}
+
 // stop ends the load, reports the counts and expects no failure.
 func (l *load) stopAndExpectNoFailures(what string) {
 	l.cancel()
 	l.wg.Wait()
 	sent, failed := l.sent.Load(), l.failed.Load()
-	report := fmt.Sprintf("%s: %d requests sent, %d failed", what, sent, failed)
-	GinkgoWriter.Println(report)
-	AddReportEntry(report)
+	report(fmt.Sprintf("%s: %d requests sent, %d failed", what, sent, failed))
 	ExpectWithOffset(1, sent).To(BeNumerically(">", 50), "too few requests to prove anything")
 	ExpectWithOffset(1, failed).To(BeZero(), "failures: %v", l.failures)
 }

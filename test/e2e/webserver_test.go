@@ -351,10 +351,6 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 			return fmt.Sprintf("no %s among %v", series, seen)
 		}
 	}
-	report := func(text string) {
-		GinkgoWriter.Println(text)
-		AddReportEntry(text)
-	}
 	events := func() []string {
 		list := &eventsv1.EventList{}
 		Expect(k8s.List(ctx, list, client.InNamespace(namespace))).To(Succeed())
