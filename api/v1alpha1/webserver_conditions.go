@@ -13,6 +13,9 @@ const (
 	// ConditionUpgradeable is False while a rollout runs, so the operator itself is not
 	// upgraded in the middle of one.
 	ConditionUpgradeable = "Upgradeable"
+	// ConditionCertificateValid is True while the TLS Secret holds a usable certificate and
+	// the served one is more than CertificateRenewalWindow from expiring; only with spec.tls.
+	ConditionCertificateValid = "CertificateValid"
 )
 
 // Condition reasons, CamelCase as the API conventions ask.
@@ -89,6 +92,20 @@ const (
 	// ReasonRolloutFailed: the new revision failed and nothing was reverted (autoRollback
 	// is false, or there is no earlier revision to return to).
 	ReasonRolloutFailed = "RolloutFailed"
+
+	// ReasonSecretNotFound: a Secret named in spec.tls or spec.auth, or its key, does not
+	// exist; the pods keep what they serve, a new WebServer does not serve yet.
+	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonSecretInvalid: a Secret named in spec.tls or spec.auth cannot be used (no
+	// certificate, a key that does not match it, an expired certificate, no htpasswd
+	// users); the pods keep what they serve.
+	ReasonSecretInvalid = "SecretInvalid"
+	// ReasonCertificateValid: the served certificate is valid for longer than the renewal window.
+	ReasonCertificateValid = "CertificateValid"
+	// ReasonCertificateExpiresSoon: the served certificate expires within the renewal window.
+	ReasonCertificateExpiresSoon = "CertificateExpiresSoon"
+	// ReasonCertificateExpired: the served certificate has expired.
+	ReasonCertificateExpired = "CertificateExpired"
 
 	// ReasonRolloutInProgress: a rollout runs, so upgrading the operator should wait.
 	ReasonRolloutInProgress = "RolloutInProgress"

@@ -71,3 +71,44 @@ func (ws *WebServer) FailureThreshold() time.Duration {
 	}
 	return 30 * time.Second
 }
+
+// ReferencedSecrets lists the user's Secrets (same namespace) this WebServer reads.
+func (ws *WebServer) ReferencedSecrets() []string {
+	var names []string
+	if ws.Spec.TLS != nil {
+		names = append(names, ws.Spec.TLS.SecretName)
+	}
+	if basic := ws.BasicAuth(); basic != nil && (len(names) == 0 || names[0] != basic.SecretName) {
+		names = append(names, basic.SecretName)
+	}
+	return names
+}
+
+// BasicAuth is the basic authentication the spec asks for, nil without.
+func (ws *WebServer) BasicAuth() *BasicAuthSpec {
+	if ws.Spec.Auth == nil {
+		return nil
+	}
+	return ws.Spec.Auth.Basic
+}
+
+// HTTPSPort is the container port nginx serves HTTPS on (spec.tls only).
+func (ws *WebServer) HTTPSPort() int32 {
+	if ws.Spec.TLS == nil || ws.Spec.TLS.Port == 0 {
+		return 8443
+	}
+	return ws.Spec.TLS.Port
+}
+
+// HTTPSServicePort is the port the Service exposes for HTTPS (spec.tls only).
+func (ws *WebServer) HTTPSServicePort() int32 {
+	if ws.Spec.TLS == nil || ws.Spec.TLS.ServicePort == 0 {
+		return 443
+	}
+	return ws.Spec.TLS.ServicePort
+}
+
+// RedirectsHTTP reports whether plain HTTP answers with a redirect to HTTPS.
+func (ws *WebServer) RedirectsHTTP() bool {
+	return ws.Spec.TLS != nil && (ws.Spec.TLS.RedirectHTTP == nil || *ws.Spec.TLS.RedirectHTTP)
+}

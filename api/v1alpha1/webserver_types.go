@@ -12,6 +12,8 @@ import (
 const StatusPort = 8079
 
 // WebServerSpec is the desired state of a fleet of nginx web servers.
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.port) || !has(self.port) || self.tls.port != self.port",message="spec.tls.port must differ from spec.port: HTTP and HTTPS need container ports of their own",fieldPath=".tls.port"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.servicePort) || !has(self.service.port) || self.tls.servicePort != self.service.port",message="spec.tls.servicePort must differ from spec.service.port: HTTP and HTTPS need Service ports of their own",fieldPath=".tls.servicePort"
 type WebServerSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Image",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Image is the nginx container image. When empty, the operator's default
@@ -64,9 +66,11 @@ type WebServerSpec struct {
 	Content *ContentSpec `json:"content,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls"}
-	// TLS serves HTTPS with a certificate from a Secret and redirects HTTP to it.
-	// This operator version does not implement it yet and rejects it.
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.tls is not supported by this operator version; remove it"
+	// TLS serves HTTPS on its own port with the certificate of a kubernetes.io/tls Secret,
+	// and by default redirects plain HTTP to it. The operator copies the certificate into
+	// an immutable Secret of its own, so a rotated Secret rolls the pods at full capacity
+	// and a missing or invalid one leaves the pods serving the last good certificate; a
+	// new WebServer does not serve at all until its certificate is valid.
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
@@ -78,9 +82,9 @@ type WebServerSpec struct {
 	Ingress *IngressSpec `json:"ingress,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Access Control",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
-	// Auth protects the whole site with access control.
-	// This operator version does not implement it yet and rejects it.
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.auth is not supported by this operator version; remove it"
+	// Auth protects the whole site with access control. A missing or invalid Secret never
+	// opens the site: the pods keep the last good users, and a new WebServer does not serve
+	// until the Secret is usable. The health and status port is not behind it.
 	// +optional
 	Auth *AuthSpec `json:"auth,omitempty"`
 
@@ -233,11 +237,36 @@ type ContentSpec struct {
 // TLSSpec serves HTTPS.
 type TLSSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TLS Secret",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls","urn:alm:descriptor:io.kubernetes:Secret"}
-	// SecretName is a kubernetes.io/tls Secret (same namespace) with tls.crt and tls.key.
+	// SecretName is a kubernetes.io/tls Secret (same namespace) whose tls.crt holds the
+	// PEM certificate chain, leaf first, and tls.key its private key.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.tls.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	SecretName string `json:"secretName"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="HTTPS Container Port",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls","urn:alm:descriptor:com.tectonic.ui:number"}
+	// Port is the unprivileged container port nginx serves HTTPS on.
+	// +kubebuilder:default=8443
+	// +kubebuilder:validation:Minimum=1024
+	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:XValidation:rule="self != 8079",message="spec.tls.port 8079 is reserved for the health and status endpoint; choose another port"
+	// +optional
+	Port int32 `json:"port,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="HTTPS Service Port",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls","urn:alm:descriptor:com.tectonic.ui:number"}
+	// ServicePort is the port the Service exposes for HTTPS.
+	// +kubebuilder:default=443
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	ServicePort int32 `json:"servicePort,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Redirect HTTP",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:tls","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
+	// RedirectHTTP answers every plain HTTP request with a permanent redirect to HTTPS.
+	// With false, the site is served on both.
+	// +kubebuilder:default=true
+	// +optional
+	RedirectHTTP *bool `json:"redirectHTTP,omitempty"`
 }
 
 // IngressSpec configures an Ingress in front of the Service.
@@ -287,6 +316,7 @@ type IngressTLSSpec struct {
 }
 
 // AuthSpec is the access control of the site.
+// +kubebuilder:validation:XValidation:rule="has(self.basic)",message="spec.auth needs basic: set spec.auth.basic.secretName to an htpasswd Secret"
 type AuthSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Basic Authentication",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:auth"}
 	// Basic enables HTTP basic authentication.
@@ -297,7 +327,8 @@ type AuthSpec struct {
 // BasicAuthSpec enables HTTP basic authentication from an htpasswd file.
 type BasicAuthSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="htpasswd Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
-	// SecretName is a Secret (same namespace) whose key "htpasswd" holds the users.
+	// SecretName is a Secret (same namespace) whose key "htpasswd" holds the users, one
+	// name:hash line each, as written by htpasswd -B (bcrypt), -s ({SHA}) or -m (apr1).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="spec.auth.basic.secretName must be a Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
@@ -601,6 +632,11 @@ type WebServerStatus struct {
 	// +optional
 	Revisions []RevisionStatus `json:"revisions,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// Certificate is the TLS certificate the Deployment's pods serve (spec.tls).
+	// +optional
+	Certificate *CertificateStatus `json:"certificate,omitempty"`
+
 	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="URL",xDescriptors={"urn:alm:descriptor:org.w3:link"}
 	// URL at which the web server answers inside the cluster.
 	// +optional
@@ -610,6 +646,18 @@ type WebServerStatus struct {
 	// ReconciledBy is the version of the operator that last reconciled this WebServer.
 	// +optional
 	ReconciledBy string `json:"reconciledBy,omitempty"`
+}
+
+// CertificateStatus describes a served TLS certificate.
+type CertificateStatus struct {
+	// NotAfter is when the certificate expires.
+	NotAfter metav1.Time `json:"notAfter"`
+	// DNSNames are the certificate's subject alternative names.
+	// +optional
+	DNSNames []string `json:"dnsNames,omitempty"`
+	// Revision is the revision whose pods serve it.
+	// +optional
+	Revision string `json:"revision,omitempty"`
 }
 
 // RolloutPhase is where the latest change of a WebServer stands.
@@ -662,6 +710,10 @@ type RevisionStatus struct {
 	// ContentHash identifies the content snapshot, when the spec has content.
 	// +optional
 	ContentHash string `json:"contentHash,omitempty"`
+	// SecretHash identifies the snapshot of the TLS certificate and htpasswd users, when
+	// the spec has tls or auth.
+	// +optional
+	SecretHash string `json:"secretHash,omitempty"`
 	// RestartedAt is the spec.restartedAt the revision carries.
 	// +optional
 	RestartedAt string `json:"restartedAt,omitempty"`
@@ -681,7 +733,7 @@ type RevisionStatus struct {
 // with rollouts that keep serving.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Pod,v1},{PodDisruptionBudget,v1},{Event,v1}}
+// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Secret,v1},{Pod,v1},{PodDisruptionBudget,v1},{Event,v1}}
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=ws,categories=all
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 63 characters: it names the Service"

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,13 +16,9 @@ import (
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
-// memoSweepInterval is how often the memo drops entries of ConfigMaps no WebServer names.
-const memoSweepInterval = 10 * time.Minute
-
 // configMapFacts is what the reconciler derived from one resourceVersion of a user's
 // ConfigMap: small, so the memo costs far less than caching the ConfigMaps would.
 type configMapFacts struct {
-	resourceVersion string
 	// contentHash is resources.HashData of the ConfigMap's data and binaryData.
 	contentHash string
 	// values holds the keys read as nginx server config, found or not.
@@ -45,29 +40,13 @@ func (f configMapFacts) has(keys ...string) bool {
 	return true
 }
 
-// configMapMemo remembers configMapFacts by namespace/name. The cache holds only the
-// metadata of the user's ConfigMaps; while a ConfigMap's resourceVersion is the one
-// remembered, nothing about it changed and it is not read again. Safe for concurrent
-// reconciles.
+// configMapMemo remembers configMapFacts of the user's ConfigMaps (referenceMemo).
 type configMapMemo struct {
-	mu        sync.Mutex
-	entries   map[types.NamespacedName]configMapFacts
-	lastSweep time.Time
+	referenceMemo[configMapFacts]
 }
 
 func newConfigMapMemo() *configMapMemo {
-	return &configMapMemo{entries: map[types.NamespacedName]configMapFacts{}}
-}
-
-// get returns the facts remembered for key at resourceVersion.
-func (m *configMapMemo) get(key types.NamespacedName, resourceVersion string) (configMapFacts, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	facts, ok := m.entries[key]
-	if !ok || facts.resourceVersion != resourceVersion {
-		return configMapFacts{}, false
-	}
-	return facts, true
+	return &configMapMemo{referenceMemo: newReferenceMemo[configMapFacts]()}
 }
 
 // remember derives the facts of cm, the values of keys among them, and keeps them. Keys
@@ -75,61 +54,21 @@ func (m *configMapMemo) get(key types.NamespacedName, resourceVersion string) (c
 // different keys of one ConfigMap share its entry.
 func (m *configMapMemo) remember(cm *corev1.ConfigMap, keys ...string) configMapFacts {
 	facts := configMapFacts{
-		resourceVersion: cm.ResourceVersion,
-		contentHash:     resources.HashData(cm.Data, cm.BinaryData),
-		values:          map[string]keyLookup{},
+		contentHash: resources.HashData(cm.Data, cm.BinaryData),
+		values:      map[string]keyLookup{},
 	}
 	for _, k := range keys {
 		value, found := cm.Data[k]
 		facts.values[k] = keyLookup{value: value, found: found}
 	}
-	key := client.ObjectKeyFromObject(cm)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if previous, ok := m.entries[key]; ok && previous.resourceVersion == facts.resourceVersion {
+	return m.store(client.ObjectKeyFromObject(cm), cm.ResourceVersion, facts, func(previous, next configMapFacts) configMapFacts {
 		for k, v := range previous.values {
-			if _, ok := facts.values[k]; !ok {
-				facts.values[k] = v
+			if _, ok := next.values[k]; !ok {
+				next.values[k] = v
 			}
 		}
-	}
-	m.entries[key] = facts
-	return facts
-}
-
-// forget drops what is remembered about key.
-func (m *configMapMemo) forget(key types.NamespacedName) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.entries, key)
-}
-
-// sweep drops, at most once per memoSweepInterval, the entries of ConfigMaps for which
-// referenced says no WebServer names them any more.
-func (m *configMapMemo) sweep(now time.Time, referenced func(types.NamespacedName) bool) {
-	m.mu.Lock()
-	if now.Sub(m.lastSweep) < memoSweepInterval {
-		m.mu.Unlock()
-		return
-	}
-	m.lastSweep = now
-	keys := make([]types.NamespacedName, 0, len(m.entries))
-	for k := range m.entries {
-		keys = append(keys, k)
-	}
-	m.mu.Unlock()
-
-	for _, k := range keys {
-		if !referenced(k) {
-			m.forget(k)
-		}
-	}
-}
-
-func (m *configMapMemo) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.entries)
+		return next
+	})
 }
 
 // configMapMemo is the reconciler's memo, made on first use.
@@ -182,14 +121,21 @@ func (r *WebServerReconciler) readConfigMap(ctx context.Context, key types.Names
 	return cm, nil
 }
 
-// sweepConfigMapMemo forgets ConfigMaps no WebServer of their namespace names any more
-// (the field index answers from the cache).
-func (r *WebServerReconciler) sweepConfigMapMemo(ctx context.Context) {
-	r.configMapMemo().sweep(time.Now(), func(key types.NamespacedName) bool {
+// sweepReferenceMemos forgets ConfigMaps and Secrets no WebServer of their namespace names
+// any more (the field indexes answer from the cache).
+func (r *WebServerReconciler) sweepReferenceMemos(ctx context.Context) {
+	now := time.Now()
+	r.configMapMemo().sweep(now, r.referencedBy(ctx, configMapRefIndex))
+	r.secretMemo().sweep(now, r.referencedBy(ctx, secretRefIndex))
+}
+
+// referencedBy reports whether a WebServer names an object, by the given field index.
+func (r *WebServerReconciler) referencedBy(ctx context.Context, index string) func(types.NamespacedName) bool {
+	return func(key types.NamespacedName) bool {
 		list := &webserverv1alpha1.WebServerList{}
-		if err := r.List(ctx, list, client.InNamespace(key.Namespace), client.MatchingFields{configMapRefIndex: key.Name}); err != nil {
+		if err := r.List(ctx, list, client.InNamespace(key.Namespace), client.MatchingFields{index: key.Name}); err != nil {
 			return true
 		}
 		return len(list.Items) > 0
-	})
+	}
 }

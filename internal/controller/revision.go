@@ -23,13 +23,20 @@ type revision struct {
 	Image       string
 	ConfigHash  string
 	ContentHash string
+	// SecretHash identifies the snapshot of the TLS certificate and htpasswd users.
+	SecretHash  string
 	RestartedAt string
 }
 
 // name identifies the revision: a short hash of what it runs.
 func (r revision) name() string {
 	h := sha256.New()
-	for _, part := range []string{r.Image, r.ConfigHash, r.ContentHash, r.RestartedAt} {
+	parts := []string{r.Image, r.ConfigHash, r.ContentHash, r.RestartedAt}
+	if r.SecretHash != "" {
+		// Only when set: revisions without secrets keep the names they always had.
+		parts = append(parts, r.SecretHash)
+	}
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
@@ -39,7 +46,8 @@ func (r revision) name() string {
 // checkedLike reports whether nginx -t gives both revisions the same verdict: they differ
 // at most in restartedAt.
 func (r revision) checkedLike(other revision) bool {
-	return r.Image == other.Image && r.ConfigHash == other.ConfigHash && r.ContentHash == other.ContentHash
+	return r.Image == other.Image && r.ConfigHash == other.ConfigHash && r.ContentHash == other.ContentHash &&
+		r.SecretHash == other.SecretHash
 }
 
 // String names the revision and what it runs, for messages and events.
@@ -47,6 +55,9 @@ func (r revision) String() string {
 	text := fmt.Sprintf("revision %s (image %s, config %s", r.name(), r.Image, r.ConfigHash)
 	if r.ContentHash != "" {
 		text += ", content " + r.ContentHash
+	}
+	if r.SecretHash != "" {
+		text += ", secrets " + r.SecretHash
 	}
 	if r.RestartedAt != "" {
 		text += ", restarted at " + r.RestartedAt
@@ -65,6 +76,7 @@ func (r revision) workloadInputs(ws *webserverv1alpha1.WebServer, format resourc
 		Image:           r.Image,
 		ConfigMapName:   r.configMapName(ws),
 		ContentHash:     r.ContentHash,
+		SecretHash:      r.SecretHash,
 		RestartedAt:     r.RestartedAt,
 		ReplicasManaged: true,
 		Format:          format,
@@ -80,12 +92,13 @@ func deploymentRevision(dep *appsv1.Deployment) (revision, bool) {
 		Image:       containerImage(dep),
 		ConfigHash:  configHashOf(mountedConfigMap(dep)),
 		ContentHash: contentHashOf(dep),
+		SecretHash:  secretHashOf(dep),
 		RestartedAt: dep.Spec.Template.Annotations[resources.AnnotationRestartedAt],
 	}, true
 }
 
 func revisionOf(st webserverv1alpha1.RevisionStatus) revision {
-	return revision{Image: st.Image, ConfigHash: st.ConfigHash, ContentHash: st.ContentHash, RestartedAt: st.RestartedAt}
+	return revision{Image: st.Image, ConfigHash: st.ConfigHash, ContentHash: st.ContentHash, SecretHash: st.SecretHash, RestartedAt: st.RestartedAt}
 }
 
 // revisionHistory is status.revisions, newest first.
@@ -127,6 +140,7 @@ func (h *revisionHistory) record(rev revision, phase webserverv1alpha1.RevisionP
 		Image:              rev.Image,
 		ConfigHash:         rev.ConfigHash,
 		ContentHash:        rev.ContentHash,
+		SecretHash:         rev.SecretHash,
 		RestartedAt:        rev.RestartedAt,
 		Phase:              phase,
 		Reason:             reason,

@@ -38,6 +38,8 @@ type scope struct {
 	blocked *blockedError
 	// revisions is what reconcileRevision decided; nil before it ran.
 	revisions *revisionOutcome
+	// tls is what the pass learned about the certificate; nil without spec.tls.
+	tls *tlsObservation
 	// stale is set when the cached WebServer is older than the API server's: the pass ends
 	// without writing anything, since its decisions could undo newer ones.
 	stale bool
@@ -70,6 +72,9 @@ type configResult struct {
 	// contentHash identifies the content ConfigMap's data ("" without content); the pods
 	// mount its snapshot resources.ContentConfigMapName(ws, contentHash).
 	contentHash string
+	// secretHash identifies the snapshot of the spec's TLS and htpasswd Secrets ("" without
+	// spec.tls and spec.auth); the pods mount resources.SecretSnapshotName(ws, secretHash).
+	secretHash string
 	// source names where the server block comes from; serverBlockFirstLine and
 	// serverBlockLines place it in nginx.conf.
 	source               string

@@ -69,7 +69,7 @@ func TestConfigMapsToDelete(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, cm := range configMapsToDelete(ws, collectableConfigMaps(ws, nil, all, tt.cached), tt.cached, tt.live) {
+			for _, cm := range snapshotsToDelete(ws, collectableSnapshots(ws, nil, all, tt.cached), tt.cached, tt.live) {
 				got = append(got, cm.Name)
 			}
 			if len(got) != len(tt.want) {

@@ -55,10 +55,13 @@ type WebServerReconciler struct {
 	// configMaps remembers what the user's ConfigMaps gave, so they are read only on a change.
 	configMaps *configMapMemo
 	memoOnce   sync.Once
+	// secrets remembers what the user's Secrets gave, so they are read only on a change.
+	secrets        *secretMemo
+	secretMemoOnce sync.Once
 }
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
-// by garbage collection; only unused config and content ConfigMaps, finished config check
+// by garbage collection; only unused config and content ConfigMaps and secret snapshots, finished config check
 // pods, a PodDisruptionBudget no longer needed and the ServiceAccount of format-1 pod
 // templates are deleted by the operator.
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
@@ -68,6 +71,9 @@ type WebServerReconciler struct {
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
+// Secrets named in spec.tls and spec.auth are read; their immutable snapshots, which the
+// pods mount, are created and, once unused, deleted.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 // A PodDisruptionBudget exists only while two or more pods are desired.
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -163,7 +169,7 @@ func lowestRequeue(a, b ctrl.Result) ctrl.Result {
 }
 
 // SetupWithManager registers the controller: WebServers, the children it owns, and the
-// user's ConfigMaps it reads (metadata only, mapped back through a field index).
+// user's ConfigMaps and Secrets it reads (metadata only, mapped back through field indexes).
 func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &webserverv1alpha1.WebServer{}, configMapRefIndex,
 		func(obj client.Object) []string {
@@ -171,15 +177,23 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		}); err != nil {
 		return fmt.Errorf("indexing WebServers by referenced ConfigMap: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &webserverv1alpha1.WebServer{}, secretRefIndex,
+		func(obj client.Object) []string {
+			return obj.(*webserverv1alpha1.WebServer).ReferencedSecrets()
+		}); err != nil {
+		return fmt.Errorf("indexing WebServers by referenced Secret: %w", err)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&webserverv1alpha1.WebServer{}, builder.WithPredicates(specOrStatusChanged)).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ServiceAccount{}).
 		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Owns(&corev1.Secret{}, builder.OnlyMetadata).
 		Owns(&corev1.Pod{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
-		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing), builder.OnlyMetadata).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(configMapRefIndex)), builder.OnlyMetadata).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(secretRefIndex)), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Named("webserver").
 		Complete(r)

@@ -25,7 +25,7 @@ import (
 // current one, makes sure the content snapshot exists. When a referenced ConfigMap is
 // missing, the pods stay on the config they run now.
 func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ctrl.Result, error) {
-	defer r.sweepConfigMapMemo(ctx)
+	defer r.sweepReferenceMemos(ctx)
 	refs, problem, err := r.readReferencedConfig(ctx, s.ws)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -49,6 +49,21 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		return ctrl.Result{}, blocked(webserverv1alpha1.ReasonConfigInvalid, "%s", s.config.message)
 	}
 
+	secrets, err := r.readReferencedSecrets(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	recheck := r.reportCertificate(s)
+	if secrets.problemReason != "" {
+		// Never served without its certificate or users: the pods keep what they mount.
+		s.config = configResult{
+			reason:  secrets.problemReason,
+			message: secrets.problemMessage + "; the pods keep running as they are until it is fixed",
+			hash:    s.ws.Status.ConfigHash,
+		}
+		return ctrl.Result{}, blocked(secrets.problemReason, "%s", s.config.message)
+	}
+
 	rendered := resources.RenderConfig(s.ws, refs.serverBlock)
 	s.config = configResult{
 		valid:         true,
@@ -57,6 +72,7 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		configMapName: rendered.Name(s.ws),
 		hash:          rendered.Hash,
 		contentHash:   refs.contentHash,
+		secretHash:    secrets.hash,
 		source:        configSource(s.ws),
 	}
 	if refs.serverBlock != "" {
@@ -79,7 +95,10 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 			return ctrl.Result{}, childApplyError("ConfigMap", s.config.configMapName, err)
 		}
 	}
-	return ctrl.Result{}, r.ensureContentSnapshot(ctx, s, refs.liveContent)
+	if err := r.ensureContentSnapshot(ctx, s, refs.liveContent); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: recheck}, r.ensureSecretSnapshot(ctx, s, secrets.live)
 }
 
 // configSource names the field the server block comes from.

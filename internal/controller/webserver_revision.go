@@ -20,7 +20,8 @@ import (
 
 // specRevision is the revision the spec asks for, as reconcileConfig resolved it.
 func specRevision(s *scope) revision {
-	return revision{Image: s.image, ConfigHash: s.config.hash, ContentHash: s.config.contentHash, RestartedAt: s.ws.Spec.RestartedAt}
+	return revision{Image: s.image, ConfigHash: s.config.hash, ContentHash: s.config.contentHash,
+		SecretHash: s.config.secretHash, RestartedAt: s.ws.Spec.RestartedAt}
 }
 
 // reconcileRevision decides what the Deployment runs. The spec's revision is checked with
@@ -249,7 +250,8 @@ func (r *WebServerReconciler) decideRollback(ctx context.Context, s *scope, out 
 	})
 }
 
-// missingConfigMap names a ConfigMap the revision mounts that no longer exists.
+// missingConfigMap names a ConfigMap or secret snapshot the revision mounts that no
+// longer exists.
 func (r *WebServerReconciler) missingConfigMap(ctx context.Context, ws *webserverv1alpha1.WebServer, rev revision) (string, error) {
 	names := []string{rev.configMapName(ws)}
 	if rev.ContentHash != "" && ws.Spec.Content != nil {
@@ -262,6 +264,13 @@ func (r *WebServerReconciler) missingConfigMap(ctx context.Context, ws *webserve
 		}
 		if !exists {
 			return name, nil
+		}
+	}
+	if rev.SecretHash != "" {
+		name := resources.SecretSnapshotName(ws, rev.SecretHash)
+		exists, err := r.ownedSecretExists(ctx, ws.Namespace, name)
+		if err != nil || !exists {
+			return name, err
 		}
 	}
 	return "", nil

@@ -66,6 +66,7 @@ func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 		setConfigValidCondition(ws, s.config, s.pods, s.revisions)
 	}
 	setDegradedCondition(ws, s)
+	setCertificateStatus(ws, s.tls)
 	if !s.observed {
 		return
 	}

@@ -96,24 +96,28 @@ func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (c
 }
 
 // collectUnused deletes what neither the pods nor a rollback need any more: config and
-// content ConfigMaps the Deployment does not mount, and the format-1 ServiceAccount once
+// content ConfigMaps and secret snapshots the Deployment does not mount, and the format-1 ServiceAccount once
 // the pods run as the current one. It runs only once the rollout completed: what is
 // mounted is then also the last good revision, the target of any later rollback, and no
 // pod needs an older one. The decision is made from the cache; before deleting anything,
 // the Deployment is read from the API server, so a cache that lags behind a newer
 // rollout cannot make it delete what new pods mount.
 func (r *WebServerReconciler) collectUnused(ctx context.Context, s *scope) error {
-	list := &metav1.PartialObjectMetadataList{}
-	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMapList"))
-	if err := r.List(ctx, list, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
-		return fmt.Errorf("listing config ConfigMaps: %w", err)
+	configMaps, err := r.ownedSnapshots(ctx, s.ws, "ConfigMapList")
+	if err != nil {
+		return err
 	}
-	unused := collectableConfigMaps(s.ws, keptConfigMaps(s), list.Items, s.deployment)
+	secrets, err := r.ownedSnapshots(ctx, s.ws, "SecretList")
+	if err != nil {
+		return err
+	}
+	unusedConfigMaps := collectableSnapshots(s.ws, keptConfigMaps(s), configMaps, s.deployment)
+	unusedSecrets := collectableSnapshots(s.ws, keptSecrets(s), secrets, s.deployment)
 	formerSA, err := r.formerServiceAccount(ctx, s)
 	if err != nil {
 		return err
 	}
-	if len(unused) == 0 && formerSA == nil {
+	if len(unusedConfigMaps) == 0 && len(unusedSecrets) == 0 && formerSA == nil {
 		return nil
 	}
 
@@ -124,10 +128,13 @@ func (r *WebServerReconciler) collectUnused(ctx context.Context, s *scope) error
 		return fmt.Errorf("reading Deployment: %w", err)
 	}
 	log := logf.FromContext(ctx)
-	for _, cm := range configMapsToDelete(s.ws, unused, s.deployment, live) {
-		log.Info("Deleting unused ConfigMap", "name", cm.Name)
-		if err := r.Delete(ctx, &cm, client.Preconditions{UID: &cm.UID}); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("deleting ConfigMap %s: %w", cm.Name, err)
+	for kind, unused := range map[string][]metav1.PartialObjectMetadata{"ConfigMap": unusedConfigMaps, "Secret": unusedSecrets} {
+		for _, obj := range snapshotsToDelete(s.ws, unused, s.deployment, live) {
+			log.Info("Deleting unused snapshot", "kind", kind, "name", obj.Name)
+			obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
+			if err := r.Delete(ctx, &obj, client.Preconditions{UID: &obj.UID}); err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("deleting %s %s: %w", kind, obj.Name, err)
+			}
 		}
 	}
 	if formerSA != nil && formerServiceAccountUnused(formerSA.Name, s.deployment, live) {
@@ -137,6 +144,17 @@ func (r *WebServerReconciler) collectUnused(ctx context.Context, s *scope) error
 		}
 	}
 	return nil
+}
+
+// ownedSnapshots lists the metadata of the WebServer's ConfigMaps or Secrets (listKind)
+// from the cache.
+func (r *WebServerReconciler) ownedSnapshots(ctx context.Context, ws *webserverv1alpha1.WebServer, listKind string) ([]metav1.PartialObjectMetadata, error) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(listKind))
+	if err := r.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels(resources.SelectorLabels(ws))); err != nil {
+		return nil, fmt.Errorf("listing %s: %w", listKind, err)
+	}
+	return list.Items, nil
 }
 
 // formerServiceAccount is the ServiceAccount format-1 pod templates ran as (named like the
@@ -168,15 +186,15 @@ func formerServiceAccountUnused(name string, cached, live *appsv1.Deployment) bo
 	return live == nil || observeRollout(live, false) == rolloutComplete
 }
 
-// configMapsToDelete narrows the ConfigMaps unused by the cached Deployment to those the
+// snapshotsToDelete narrows the ConfigMaps unused by the cached Deployment to those the
 // live one does not mount either. Nothing is deleted while the live Deployment is rolling
 // out (its pods may still mount what neither template names) or when it is absent.
-func configMapsToDelete(ws *webserverv1alpha1.WebServer, unused []metav1.PartialObjectMetadata,
+func snapshotsToDelete(ws *webserverv1alpha1.WebServer, unused []metav1.PartialObjectMetadata,
 	cached, live *appsv1.Deployment) []metav1.PartialObjectMetadata {
 	if live == nil || observeRollout(live, false) != rolloutComplete {
 		return nil
 	}
-	return collectableConfigMaps(ws, nil, unused, cached, live)
+	return collectableSnapshots(ws, nil, unused, cached, live)
 }
 
 // keptConfigMaps are the ConfigMaps of the spec's revision: after a rollback the pods do
@@ -193,9 +211,17 @@ func keptConfigMaps(s *scope) []string {
 	return kept
 }
 
-// collectableConfigMaps are the ConfigMaps of owned that ws controls, that are not kept
-// and that no given Deployment's pod template mounts.
-func collectableConfigMaps(ws *webserverv1alpha1.WebServer, kept []string, owned []metav1.PartialObjectMetadata,
+// keptSecrets is the secret snapshot of the spec's revision (see keptConfigMaps).
+func keptSecrets(s *scope) []string {
+	if !s.config.valid || s.config.secretHash == "" {
+		return nil
+	}
+	return []string{resources.SecretSnapshotName(s.ws, s.config.secretHash)}
+}
+
+// collectableSnapshots are the ConfigMaps or Secrets of owned that ws controls, that are
+// not kept and that no given Deployment's pod template mounts.
+func collectableSnapshots(ws *webserverv1alpha1.WebServer, kept []string, owned []metav1.PartialObjectMetadata,
 	deps ...*appsv1.Deployment) []metav1.PartialObjectMetadata {
 	out := make([]metav1.PartialObjectMetadata, 0, len(owned))
 	for _, cm := range owned {
@@ -207,13 +233,13 @@ func collectableConfigMaps(ws *webserverv1alpha1.WebServer, kept []string, owned
 	return out
 }
 
-func mountedBy(configMapName string, deps ...*appsv1.Deployment) bool {
+func mountedBy(name string, deps ...*appsv1.Deployment) bool {
 	for _, dep := range deps {
 		if dep == nil {
 			continue
 		}
 		for _, v := range dep.Spec.Template.Spec.Volumes {
-			if v.ConfigMap != nil && v.ConfigMap.Name == configMapName {
+			if (v.ConfigMap != nil && v.ConfigMap.Name == name) || (v.Secret != nil && v.Secret.SecretName == name) {
 				return true
 			}
 		}
@@ -226,6 +252,9 @@ func templateInputs(dep *appsv1.Deployment) string {
 	summary := fmt.Sprintf("image %s, config %s", containerImage(dep), configHashOf(mountedConfigMap(dep)))
 	if h := contentHashOf(dep); h != "" {
 		summary += ", content " + h
+	}
+	if h := secretHashOf(dep); h != "" {
+		summary += ", secrets " + h
 	}
 	if at := dep.Spec.Template.Annotations[resources.AnnotationRestartedAt]; at != "" {
 		summary += ", restarted at " + at
@@ -270,6 +299,19 @@ func contentHashOf(dep *appsv1.Deployment) string {
 	for _, v := range dep.Spec.Template.Spec.Volumes {
 		if v.Name == resources.ContentVolume && v.ConfigMap != nil {
 			if hash, ok := strings.CutPrefix(v.ConfigMap.Name, prefix); ok {
+				return hash
+			}
+		}
+	}
+	return ""
+}
+
+// secretHashOf is the hash part of the mounted secret snapshot's name (<name>-secret-<hash>).
+func secretHashOf(dep *appsv1.Deployment) string {
+	prefix := resources.SecretSnapshotName(&webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Name: dep.Name}}, "")
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		if v.Name == resources.SecretVolume && v.Secret != nil {
+			if hash, ok := strings.CutPrefix(v.Secret.SecretName, prefix); ok {
 				return hash
 			}
 		}

@@ -55,18 +55,22 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Disruption = &webserverv1alpha1.DisruptionSpec{MinAvailable: ptr.To(intstr.FromInt32(1)), MaxUnavailable: ptr.To(intstr.FromInt32(1))}
 		}, "spec.disruption takes minAvailable or maxUnavailable, not both"),
 
+		Entry("an empty auth", "auth-empty", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Auth = &webserverv1alpha1.AuthSpec{} },
+			"spec.auth needs basic"),
+		Entry("HTTPS on the HTTP container port", "tls-port", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert", Port: 8080}
+		}, "spec.tls.port must differ from spec.port"),
+		Entry("HTTPS on the status port", "tls-status", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert", Port: webserverv1alpha1.StatusPort}
+		}, "spec.tls.port 8079 is reserved"),
+		Entry("HTTPS on the HTTP Service port", "tls-service-port", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert", ServicePort: 80}
+		}, "spec.tls.servicePort must differ from spec.service.port"),
+
 		// Fields this operator version does not act on.
-		Entry("tls", "tls", func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
-		}, "spec.tls is not supported by this operator version"),
 		Entry("ingress", "ingress", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
 		}, "spec.ingress is not supported by this operator version"),
-		Entry("auth", "auth", func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Auth = &webserverv1alpha1.AuthSpec{Basic: &webserverv1alpha1.BasicAuthSpec{SecretName: "users"}}
-		}, "spec.auth is not supported by this operator version"),
-		Entry("an empty auth", "auth-empty", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Auth = &webserverv1alpha1.AuthSpec{} },
-			"spec.auth is not supported by this operator version"),
 		Entry("autoscaling", "autoscaling", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Autoscaling = &webserverv1alpha1.AutoscalingSpec{MaxReplicas: 3}
 		}, "spec.autoscaling is not supported by this operator version"),
@@ -316,10 +320,10 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		older := current.DeepCopy()
 		Expect(older.Versions).To(HaveLen(1))
 		schema := older.Versions[0].Schema.OpenAPIV3Schema
-		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 8))
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 6))
 
 		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
-		stored.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
+		stored.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
 		stored.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
 		serves := func(wantErr string) func(Gomega) {
 			return func(g Gomega) {
@@ -338,7 +342,7 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Expect(k8sClient.Create(ctx, stored)).To(Succeed())
 
 		setCRDSpec(ctx, c, key, *current)
-		Eventually(serves("spec.tls is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
+		Eventually(serves("spec.ingress is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
 
 		update := func(mutate func(*webserverv1alpha1.WebServer)) error {
 			return tryUpdateWebServer(ctx, namespace, "stored", mutate)
@@ -347,15 +351,15 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Image = "nginx:1.28"
 			ws.Spec.Upgrade.MaxSurge = ptr.To(intstr.FromInt32(2))
 		})).To(Succeed(), "changes elsewhere in the spec, even in spec.upgrade, are accepted")
-		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.TLS.SecretName = "other" })).
-			To(MatchError(ContainSubstring("spec.tls is not supported by this operator version")))
+		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Ingress.Host = "other.example.com" })).
+			To(MatchError(ContainSubstring("spec.ingress is not supported by this operator version")))
 		Expect(update(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Monitoring.Enabled = false
-			ws.Spec.TLS.SecretName = "other"
+			ws.Spec.Ingress.Host = "other.example.com"
 		})).
-			To(MatchError(ContainSubstring("spec.tls is not supported by this operator version")))
+			To(MatchError(ContainSubstring("spec.ingress is not supported by this operator version")))
 		Expect(update(func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.TLS = nil
+			ws.Spec.Ingress = nil
 			ws.Spec.Monitoring = nil
 		})).To(Succeed(), "removing the rejected fields is accepted")
 	})

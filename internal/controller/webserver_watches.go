@@ -14,22 +14,27 @@ import (
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
 
-// configMapRefIndex indexes WebServers by the names of the user's ConfigMaps they read.
-const configMapRefIndex = ".spec.configMapRefs"
+// Field indexes of WebServers by the names of the user's objects they read.
+const (
+	configMapRefIndex = ".spec.configMapRefs"
+	secretRefIndex    = ".spec.secretRefs"
+)
 
-// webServersReferencing maps a ConfigMap event to the WebServers of its namespace that
-// read that ConfigMap.
-func (r *WebServerReconciler) webServersReferencing(ctx context.Context, cm client.Object) []reconcile.Request {
-	list := &webserverv1alpha1.WebServerList{}
-	if err := r.List(ctx, list, client.InNamespace(cm.GetNamespace()), client.MatchingFields{configMapRefIndex: cm.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "Listing WebServers that reference a ConfigMap", "configMap", cm.GetName())
-		return nil
+// webServersReferencing maps an event of a user's object to the WebServers of its
+// namespace that read it, by the given field index.
+func (r *WebServerReconciler) webServersReferencing(index string) func(context.Context, client.Object) []reconcile.Request {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		list := &webserverv1alpha1.WebServerList{}
+		if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{index: obj.GetName()}); err != nil {
+			logf.FromContext(ctx).Error(err, "Listing WebServers that reference an object", "index", index, "name", obj.GetName())
+			return nil
+		}
+		requests := make([]reconcile.Request, 0, len(list.Items))
+		for i := range list.Items {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+		return requests
 	}
-	requests := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-	}
-	return requests
 }
 
 // specOrStatusChanged passes WebServer updates that change the spec (generation), start

@@ -17,6 +17,7 @@ import (
 const (
 	ContainerName     = "nginx"
 	HTTPPortName      = "http"
+	HTTPSPortName     = "https"
 	StatusPortName    = "status"
 	ConfigVolume      = "config"
 	ContentVolume     = "html"
@@ -64,6 +65,9 @@ type WorkloadInputs struct {
 	ConfigMapName string
 	// ContentHash identifies the content ConfigMap's data ("" without spec.content).
 	ContentHash string
+	// SecretHash identifies the secret snapshot (SecretSnapshotName) the pods mount: ""
+	// without spec.tls and spec.auth.
+	SecretHash string
 	// RestartedAt is the restartedAt value the pods carry: the spec's, or that of the
 	// revision a rollback returns to.
 	RestartedAt     string
@@ -161,15 +165,19 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 			WithPath(HealthPath).
 			WithPort(intstr.FromString(StatusPortName)))
 	}
+	ports := []*corev1ac.ContainerPortApplyConfiguration{
+		corev1ac.ContainerPort().WithName(HTTPPortName).WithContainerPort(ws.HTTPPort()).WithProtocol(corev1.ProtocolTCP),
+		corev1ac.ContainerPort().WithName(StatusPortName).WithContainerPort(webserverv1alpha1.StatusPort).WithProtocol(corev1.ProtocolTCP),
+	}
+	if ws.Spec.TLS != nil {
+		ports = append(ports, corev1ac.ContainerPort().WithName(HTTPSPortName).WithContainerPort(ws.HTTPSPort()).WithProtocol(corev1.ProtocolTCP))
+	}
 	container := corev1ac.Container().
 		WithName(ContainerName).
 		WithImage(in.Image).
 		WithCommand("nginx").
 		WithArgs("-e", "stderr", "-c", ConfigFile).
-		WithPorts(
-			corev1ac.ContainerPort().WithName(HTTPPortName).WithContainerPort(ws.HTTPPort()).WithProtocol(corev1.ProtocolTCP),
-			corev1ac.ContainerPort().WithName(StatusPortName).WithContainerPort(webserverv1alpha1.StatusPort).WithProtocol(corev1.ProtocolTCP),
-		).
+		WithPorts(ports...).
 		WithResources(corev1ac.ResourceRequirements().
 			WithRequests(resources.Requests).
 			WithLimits(resources.Limits)).
@@ -179,30 +187,36 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 		WithLifecycle(corev1ac.Lifecycle().
 			WithPreStop(corev1ac.LifecycleHandler().WithSleep(corev1ac.SleepAction().WithSeconds(preStopSleepSecs)))).
 		WithSecurityContext(ContainerSecurityContext()).
-		WithVolumeMounts(nginxVolumeMounts()...)
+		WithVolumeMounts(nginxVolumeMounts(in)...)
 	for i := range env {
 		container.WithEnv(envVar(env[i]))
 	}
 	return container
 }
 
-// readinessProbe asks the site itself when spec.readinessPath is set, the operator's
-// health endpoint otherwise.
+// readinessProbe asks the site itself when spec.readinessPath is set, over HTTPS with
+// spec.tls (plain HTTP may only redirect), and the operator's health endpoint otherwise.
 func readinessProbe(ws *webserverv1alpha1.WebServer, health *corev1ac.ProbeApplyConfiguration) *corev1ac.ProbeApplyConfiguration {
 	if ws.Spec.ReadinessPath != "" {
-		health = corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().
-			WithPath(ws.Spec.ReadinessPath).
-			WithPort(intstr.FromString(HTTPPortName)))
+		get := corev1ac.HTTPGetAction().WithPath(ws.Spec.ReadinessPath).WithPort(intstr.FromString(HTTPPortName))
+		if ws.Spec.TLS != nil {
+			get.WithPort(intstr.FromString(HTTPSPortName)).WithScheme(corev1.URISchemeHTTPS)
+		}
+		health = corev1ac.Probe().WithHTTPGet(get)
 	}
 	return health.WithPeriodSeconds(5).WithFailureThreshold(2)
 }
 
-func nginxVolumeMounts() []*corev1ac.VolumeMountApplyConfiguration {
-	return []*corev1ac.VolumeMountApplyConfiguration{
+func nginxVolumeMounts(in WorkloadInputs) []*corev1ac.VolumeMountApplyConfiguration {
+	mounts := []*corev1ac.VolumeMountApplyConfiguration{
 		corev1ac.VolumeMount().WithName(ConfigVolume).WithMountPath(ConfigDir).WithReadOnly(true),
 		corev1ac.VolumeMount().WithName(ContentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
 		corev1ac.VolumeMount().WithName(tmpVolume).WithMountPath(TmpDir),
 	}
+	if in.SecretHash != "" {
+		mounts = append(mounts, corev1ac.VolumeMount().WithName(SecretVolume).WithMountPath(SecretDir).WithReadOnly(true))
+	}
+	return mounts
 }
 
 func volumes(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.VolumeApplyConfiguration {
@@ -223,5 +237,11 @@ func volumes(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.Vol
 
 	tmp := corev1ac.Volume().WithName(tmpVolume).WithEmptyDir(corev1ac.EmptyDirVolumeSource().
 		WithSizeLimit(resourceMustParse(tmpVolumeSize)))
-	return []*corev1ac.VolumeApplyConfiguration{config, content, tmp}
+	vols := []*corev1ac.VolumeApplyConfiguration{config, content, tmp}
+	if in.SecretHash != "" {
+		// Readable by the pods' group (fsGroup) only.
+		vols = append(vols, corev1ac.Volume().WithName(SecretVolume).WithSecret(
+			corev1ac.SecretVolumeSource().WithSecretName(SecretSnapshotName(ws, in.SecretHash)).WithDefaultMode(0o440)))
+	}
+	return vols
 }

@@ -80,21 +80,74 @@ http {
             return 200 "ok\n";
         }
         location = %[7]s {
-            stub_status;
+%[11]s            stub_status;
         }
     }
-
+%[12]s
     server {
-        listen %[8]d;
+%[8]s
         root %[9]s;
         index index.html;
-
+%[13]s
 %[10]s
     }
 }
 `, ws.Namespace, ws.Name, workers, TmpDir, webserverv1alpha1.StatusPort, HealthPath, StatusPath,
-		ws.HTTPPort(), DocumentRoot, indent(serverBlock, "        "))
+		siteListen(ws), DocumentRoot, indent(serverBlock, "        "), statusAccess(ws), redirectServer(ws), siteDirectives(ws))
 	return b.String()
+}
+
+// siteListen are the listen directives (and TLS settings) of the site's server block.
+func siteListen(ws *webserverv1alpha1.WebServer) string {
+	if ws.Spec.TLS == nil {
+		return fmt.Sprintf("        listen %d;", ws.HTTPPort())
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "        listen %d ssl;\n", ws.HTTPSPort())
+	if !ws.RedirectsHTTP() {
+		fmt.Fprintf(&b, "        listen %d;\n", ws.HTTPPort())
+	}
+	fmt.Fprintf(&b, `        ssl_certificate %[1]s/%[2]s;
+        ssl_certificate_key %[1]s/%[3]s;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:TLS:1m;
+        ssl_session_timeout 1h;`, SecretDir, TLSCertKey, TLSKeyKey)
+	return b.String()
+}
+
+// redirectServer answers plain HTTP with a redirect to the Service's HTTPS port.
+func redirectServer(ws *webserverv1alpha1.WebServer) string {
+	if !ws.RedirectsHTTP() {
+		return ""
+	}
+	target := "https://$host"
+	if port := ws.HTTPSServicePort(); port != 443 {
+		target += fmt.Sprintf(":%d", port)
+	}
+	return fmt.Sprintf(`
+    server {
+        listen %d;
+        return 301 %s$request_uri;
+    }
+`, ws.HTTPPort(), target)
+}
+
+// siteDirectives come before the user's own: basic auth for the whole site, which the
+// user's locations can still turn off (auth_basic off) for a public path.
+func siteDirectives(ws *webserverv1alpha1.WebServer) string {
+	if ws.BasicAuth() == nil {
+		return ""
+	}
+	return fmt.Sprintf("        auth_basic %q;\n        auth_basic_user_file %s/%s;\n", ws.Name, SecretDir, HtpasswdKey)
+}
+
+// statusAccess keeps nginx's connection counts to the pod itself when the site is behind
+// access control: the health answer says nothing, the counts would say something.
+func statusAccess(ws *webserverv1alpha1.WebServer) string {
+	if ws.BasicAuth() == nil {
+		return ""
+	}
+	return "            allow 127.0.0.1;\n            deny all;\n"
 }
 
 func indent(text, prefix string) string {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -401,5 +402,65 @@ func TestReadinessProbe(t *testing.T) {
 	site := probe(webServer(func(ws *webserverv1alpha1.WebServer) { ws.Spec.ReadinessPath = "/ready" }))
 	if site.HTTPGet.Path != "/ready" || site.HTTPGet.Port.StrVal != HTTPPortName || site.PeriodSeconds != 5 {
 		t.Errorf("readiness %s on %s every %ds, want /ready on the site's port", site.HTTPGet.Path, site.HTTPGet.Port.String(), site.PeriodSeconds)
+	}
+}
+
+func TestTLSAndAuthWorkload(t *testing.T) {
+	tlsSite := webServer(func(ws *webserverv1alpha1.WebServer) {
+		ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
+		ws.Spec.ReadinessPath = "/ready"
+	})
+	dep := asTyped[appsv1.Deployment](t, Deployment(tlsSite, WorkloadInputs{Image: "nginx", ConfigMapName: "c", SecretHash: "abc"}))
+	pod := dep.Spec.Template.Spec
+	var https bool
+	for _, p := range pod.Containers[0].Ports {
+		https = https || (p.Name == HTTPSPortName && p.ContainerPort == 8443)
+	}
+	if !https {
+		t.Errorf("no https container port 8443: %+v", pod.Containers[0].Ports)
+	}
+	if probe := pod.Containers[0].ReadinessProbe.HTTPGet; probe.Port.StrVal != HTTPSPortName || probe.Scheme != corev1.URISchemeHTTPS {
+		t.Errorf("readiness on %s over %s, want the https port over HTTPS (plain HTTP only redirects)", probe.Port.String(), probe.Scheme)
+	}
+	var mounted bool
+	for _, v := range pod.Volumes {
+		mounted = mounted || (v.Name == SecretVolume && v.Secret != nil && v.Secret.SecretName == "site-secret-abc" && *v.Secret.DefaultMode == 0o440)
+	}
+	if !mounted {
+		t.Errorf("the secret snapshot site-secret-abc is not mounted read-only for the group: %+v", pod.Volumes)
+	}
+
+	plain := asTyped[appsv1.Deployment](t, Deployment(webServer(nil), WorkloadInputs{Image: "nginx", ConfigMapName: "c"}))
+	if n := len(plain.Spec.Template.Spec.Volumes); n != 3 {
+		t.Errorf("a WebServer without tls or auth has %d volumes, want 3", n)
+	}
+
+	svc := asTyped[corev1.Service](t, Service(tlsSite))
+	if len(svc.Spec.Ports) != 2 || svc.Spec.Ports[1].Port != 443 || svc.Spec.Ports[1].TargetPort.StrVal != HTTPSPortName {
+		t.Errorf("Service ports %+v, want http and https on 443", svc.Spec.Ports)
+	}
+	if url := ServiceURL(tlsSite); url != "https://site.web.svc" {
+		t.Errorf("URL %s, want https://site.web.svc", url)
+	}
+}
+
+func TestSecretSnapshot(t *testing.T) {
+	ws := webServer(nil)
+	material := SecretMaterial{TLSCert: []byte("cert"), TLSKey: []byte("key"), Htpasswd: []byte("u:h\n")}
+	secret := asTyped[corev1.Secret](t, SecretSnapshot(ws, material, &CertificateFacts{NotAfter: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), DNSNames: []string{"a.test", "b.test"}}))
+	if secret.Name != SecretSnapshotName(ws, material.Hash()) || !*secret.Immutable || len(secret.Data) != 3 {
+		t.Errorf("snapshot %s immutable=%v with %d keys", secret.Name, *secret.Immutable, len(secret.Data))
+	}
+	facts, ok := ParseCertificateAnnotations(secret.Annotations)
+	if !ok || !facts.NotAfter.Equal(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) || strings.Join(facts.DNSNames, " ") != "a.test b.test" {
+		t.Errorf("certificate annotations read back as %+v", facts)
+	}
+	if (SecretMaterial{}).Hash() != "" {
+		t.Error("no material must hash to nothing")
+	}
+	rotated := material
+	rotated.TLSCert = []byte("cert2")
+	if rotated.Hash() == material.Hash() {
+		t.Error("a rotated certificate must change the hash")
 	}
 }

@@ -24,21 +24,37 @@ func Service(ws *webserverv1alpha1.WebServer) *corev1ac.ServiceApplyConfiguratio
 	if ws.Spec.Service.NodePort != 0 && serviceType != corev1.ServiceTypeClusterIP {
 		port.WithNodePort(ws.Spec.Service.NodePort)
 	}
+	ports := []*corev1ac.ServicePortApplyConfiguration{port}
+	if ws.Spec.TLS != nil {
+		ports = append(ports, corev1ac.ServicePort().
+			WithName(HTTPSPortName).
+			WithProtocol(corev1.ProtocolTCP).
+			WithPort(ws.HTTPSServicePort()).
+			WithTargetPort(intstr.FromString(HTTPSPortName)))
+	}
 	svc := corev1ac.Service(ws.Name, ws.Namespace).
 		WithLabels(Labels(ws)).
 		WithOwnerReferences(OwnerReference(ws)).
 		WithSpec(corev1ac.ServiceSpec().
 			WithType(serviceType).
 			WithSelector(SelectorLabels(ws)).
-			WithPorts(port))
+			WithPorts(ports...))
 	if len(ws.Spec.Service.Annotations) > 0 {
 		svc.WithAnnotations(ws.Spec.Service.Annotations)
 	}
 	return svc
 }
 
-// ServiceURL is where the web server answers inside the cluster.
+// ServiceURL is where the web server answers inside the cluster: its HTTPS address with
+// spec.tls.
 func ServiceURL(ws *webserverv1alpha1.WebServer) string {
+	if ws.Spec.TLS != nil {
+		url := fmt.Sprintf("https://%s.%s.svc", ws.Name, ws.Namespace)
+		if port := ws.HTTPSServicePort(); port != 443 {
+			url += fmt.Sprintf(":%d", port)
+		}
+		return url
+	}
 	url := fmt.Sprintf("http://%s.%s.svc", ws.Name, ws.Namespace)
 	if port := ws.ServicePort(); port != 80 {
 		url += fmt.Sprintf(":%d", port)
