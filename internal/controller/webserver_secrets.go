@@ -231,7 +231,8 @@ func (r *WebServerReconciler) observeServedCertificate(ctx context.Context, s *s
 }
 
 // reportCertificate decides the CertificateValid condition and sends a Warning event when
-// it turns to a new problem. It returns when the verdict changes with time alone.
+// the served certificate enters the renewal window or expires (a Secret problem blocks the
+// pass, which reports it). It returns when the verdict changes with time alone.
 func (r *WebServerReconciler) reportCertificate(s *scope) time.Duration {
 	if s.tls == nil {
 		return 0
@@ -240,7 +241,7 @@ func (r *WebServerReconciler) reportCertificate(s *scope) time.Duration {
 	s.tls.condition = certificateCondition(s.tls, now)
 	c := s.tls.condition
 	previous := meta.FindStatusCondition(s.originalStatus.Conditions, webserverv1alpha1.ConditionCertificateValid)
-	if c.Status == metav1.ConditionFalse && (previous == nil || previous.Reason != c.Reason) {
+	if s.tls.problemReason == "" && c.Status == metav1.ConditionFalse && (previous == nil || previous.Reason != c.Reason) {
 		r.Recorder.Eventf(s.ws, nil, corev1.EventTypeWarning, c.Reason, "CheckCertificate", "%s", c.Message)
 	}
 	return nextCertificateCheck(s.tls, now)

@@ -92,16 +92,23 @@ type load struct {
 }
 
 func startLoad(url string) *load {
+	return startLoadWith(&http.Client{Timeout: 5 * time.Second}, func() (*http.Request, error) {
+		return http.NewRequest(http.MethodGet, url, nil)
+	})
+}
+
+// startLoadWith sends the requests newRequest makes through c (keep-alive connections,
+// like browsers) until stopped.
+func startLoadWith(c *http.Client, newRequest func() (*http.Request, error)) *load {
 	const workers = 2
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{cancel: cancel}
-	keepAlive := &http.Client{Timeout: 5 * time.Second}
 	for range workers {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
 			for ctx.Err() == nil {
-				code, _, err := httpGet(keepAlive, url, "")
+				code, err := send(c, newRequest)
 				l.sent.Add(1)
 				if err != nil || code != http.StatusOK {
 					l.failed.Add(1)
@@ -116,6 +123,20 @@ func startLoad(url string) *load {
 		}()
 	}
 	return l
+}
+
+func send(c *http.Client, newRequest func() (*http.Request, error)) (int, error) {
+	req, err := newRequest()
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
 }
 
 // report prints a measurement and keeps it in the suite's report.
