@@ -132,8 +132,8 @@ type WebServerSpec struct {
 	// ReadinessPath makes a pod ready only while GET on this path of the site itself (the
 	// HTTP port, your server block) answers 2xx or 3xx, so a config that serves errors never
 	// receives traffic and its rollout fails and rolls back. When unset, readiness asks the
-	// operator's own health endpoint. The probe sends no credentials: with access control on
-	// the site, choose a path that answers without them.
+	// operator's own health endpoint. With spec.tls it is asked over HTTPS; with
+	// spec.auth it is the one path answered without credentials, as the probe sends none.
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/') && !self.contains(' ')",message="spec.readinessPath must be a path starting with / and without spaces, e.g. /index.html"
 	// +optional
@@ -632,7 +632,7 @@ type WebServerStatus struct {
 	// +optional
 	Revisions []RevisionStatus `json:"revisions,omitempty"`
 
-	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:certificate"}
 	// Certificate is the TLS certificate the Deployment's pods serve (spec.tls).
 	// +optional
 	Certificate *CertificateStatus `json:"certificate,omitempty"`
@@ -650,11 +650,14 @@ type WebServerStatus struct {
 
 // CertificateStatus describes a served TLS certificate.
 type CertificateStatus struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate Expiry",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// NotAfter is when the certificate expires.
 	NotAfter metav1.Time `json:"notAfter"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate DNS Names",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// DNSNames are the certificate's subject alternative names.
 	// +optional
 	DNSNames []string `json:"dnsNames,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate Revision",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// Revision is the revision whose pods serve it.
 	// +optional
 	Revision string `json:"revision,omitempty"`

@@ -19,6 +19,11 @@ const (
 	HealthPath   = "/healthz"
 	StatusPath   = "/stub_status"
 
+	// siteSocket and siteUpstream are where the auth server passes requests to the
+	// user's server block.
+	siteSocket   = TmpDir + "/site.sock"
+	siteUpstream = "webserver_site"
+
 	// maxWorkerProcesses caps workers when no CPU limit bounds them.
 	maxWorkerProcesses = 4
 )
@@ -88,17 +93,26 @@ http {
 %[8]s
         root %[9]s;
         index index.html;
-%[13]s
+
 %[10]s
     }
 }
 `, ws.Namespace, ws.Name, workers, TmpDir, webserverv1alpha1.StatusPort, HealthPath, StatusPath,
-		siteListen(ws), DocumentRoot, indent(serverBlock, "        "), statusAccess(ws), redirectServer(ws), siteDirectives(ws))
+		siteListen(ws), DocumentRoot, indent(serverBlock, "        "), statusAccess(ws), redirectServer(ws)+authServer(ws))
 	return b.String()
 }
 
-// siteListen are the listen directives (and TLS settings) of the site's server block.
+// siteListen are the listen directives of the server block holding the user's config:
+// the public ports, or with basic auth the local socket the auth server passes requests to.
 func siteListen(ws *webserverv1alpha1.WebServer) string {
+	if ws.BasicAuth() != nil {
+		return "        listen unix:" + siteSocket + ";"
+	}
+	return publicListen(ws)
+}
+
+// publicListen are the listen directives (and TLS settings) of the ports clients reach.
+func publicListen(ws *webserverv1alpha1.WebServer) string {
 	if ws.Spec.TLS == nil {
 		return fmt.Sprintf("        listen %d;", ws.HTTPPort())
 	}
@@ -132,13 +146,46 @@ func redirectServer(ws *webserverv1alpha1.WebServer) string {
 `, ws.HTTPPort(), target)
 }
 
-// siteDirectives come before the user's own: basic auth for the whole site, which the
-// user's locations can still turn off (auth_basic off) for a public path.
-func siteDirectives(ws *webserverv1alpha1.WebServer) string {
-	if ws.BasicAuth() == nil {
+// authServer checks credentials in front of the user's server block and passes what it
+// lets through to it over a local socket. nginx runs rewrite directives (return, rewrite)
+// before access checks, so auth_basic inside the user's own server block would not cover
+// a location that answers with return; here no directive of the user's config answers
+// before the credentials were checked. Only the readiness path is let through without
+// them, for the kubelet's probe.
+func authServer(ws *webserverv1alpha1.WebServer) string {
+	basic := ws.BasicAuth()
+	if basic == nil {
 		return ""
 	}
-	return fmt.Sprintf("        auth_basic %q;\n        auth_basic_user_file %s/%s;\n", ws.Name, SecretDir, HtpasswdKey)
+	var open string
+	if path := ws.Spec.ReadinessPath; path != "" {
+		open = fmt.Sprintf(`        location = %s {
+            auth_basic off;
+            proxy_pass http://%s;
+        }
+`, path, siteUpstream)
+	}
+	return fmt.Sprintf(`
+    upstream %[1]s {
+        server unix:%[2]s;
+        keepalive 16;
+    }
+
+    server {
+%[3]s
+        auth_basic %[4]q;
+        auth_basic_user_file %[5]s/%[6]s;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_redirect off;
+        location / {
+            proxy_pass http://%[1]s;
+        }
+%[7]s    }
+`, siteUpstream, siteSocket, publicListen(ws), ws.Name, SecretDir, HtpasswdKey, open)
 }
 
 // statusAccess keeps nginx's connection counts to the pod itself when the site is behind

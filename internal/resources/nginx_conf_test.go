@@ -12,6 +12,8 @@ import (
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
 
+const readyPath = "/ready"
+
 func siteWith(mutate func(*webserverv1alpha1.WebServer)) *webserverv1alpha1.WebServer {
 	ws := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "site"}}
 	if mutate != nil {
@@ -67,10 +69,18 @@ func TestRenderNginxConfTLSAndAuth(t *testing.T) {
 		"redirect names a service port other than 443": {tls(nil, 8443), []string{"return 301 https://$host:8443$request_uri;"}, nil},
 		"tls without redirect serves both": {tls(ptr.To(false), 0),
 			[]string{"listen 8443 ssl;\n        listen 8080;\n"}, []string{"return 301"}},
-		"basic auth guards the site, not the health answer": {func(ws *webserverv1alpha1.WebServer) {
+		"basic auth in front of the user's server block, not the health answer": {func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Auth = &webserverv1alpha1.AuthSpec{Basic: &webserverv1alpha1.BasicAuthSpec{SecretName: "users"}}
-		}, []string{"auth_basic \"site\";\n        auth_basic_user_file /etc/webserver/secret/htpasswd;", "allow 127.0.0.1;\n            deny all;\n            stub_status;"},
-			[]string{"ssl"}},
+		}, []string{"listen 8080;\n        auth_basic \"site\";\n        auth_basic_user_file /etc/webserver/secret/htpasswd;",
+			"location / {\n            proxy_pass http://webserver_site;", "server unix:/tmp/site.sock;",
+			"server {\n        listen unix:/tmp/site.sock;\n        root", "allow 127.0.0.1;\n            deny all;\n            stub_status;"},
+			[]string{"ssl", "auth_basic off"}},
+		"basic auth lets the readiness path through, over HTTPS with tls": {func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Auth = &webserverv1alpha1.AuthSpec{Basic: &webserverv1alpha1.BasicAuthSpec{SecretName: "users"}}
+			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
+			ws.Spec.ReadinessPath = readyPath
+		}, []string{"listen 8443 ssl;\n        ssl_certificate", "location = /ready {\n            auth_basic off;", "listen unix:/tmp/site.sock;", "return 301"},
+			nil},
 	} {
 		conf := RenderNginxConf(siteWith(tt.mutate), "", corev1.ResourceRequirements{})
 		for _, w := range tt.want {
@@ -83,7 +93,7 @@ func TestRenderNginxConfTLSAndAuth(t *testing.T) {
 				t.Errorf("%s: nginx.conf has %q:\n%s", name, a, conf)
 			}
 		}
-		if health := strings.Index(conf, HealthPath); health < 0 || strings.Index(conf, "auth_basic") >= 0 && strings.Index(conf, "auth_basic") < health {
+		if health := strings.Index(conf, HealthPath); health < 0 || strings.Contains(conf, "auth_basic") && strings.Index(conf, "auth_basic") < health {
 			t.Errorf("%s: access control must not cover the health endpoint", name)
 		}
 	}

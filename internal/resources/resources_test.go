@@ -399,8 +399,8 @@ func TestReadinessProbe(t *testing.T) {
 	if byDefault.HTTPGet.Path != HealthPath || byDefault.HTTPGet.Port.StrVal != StatusPortName {
 		t.Errorf("default readiness %s on %s, want the health endpoint", byDefault.HTTPGet.Path, byDefault.HTTPGet.Port.String())
 	}
-	site := probe(webServer(func(ws *webserverv1alpha1.WebServer) { ws.Spec.ReadinessPath = "/ready" }))
-	if site.HTTPGet.Path != "/ready" || site.HTTPGet.Port.StrVal != HTTPPortName || site.PeriodSeconds != 5 {
+	site := probe(webServer(func(ws *webserverv1alpha1.WebServer) { ws.Spec.ReadinessPath = readyPath }))
+	if site.HTTPGet.Path != readyPath || site.HTTPGet.Port.StrVal != HTTPPortName || site.PeriodSeconds != 5 {
 		t.Errorf("readiness %s on %s every %ds, want /ready on the site's port", site.HTTPGet.Path, site.HTTPGet.Port.String(), site.PeriodSeconds)
 	}
 }
@@ -408,7 +408,7 @@ func TestReadinessProbe(t *testing.T) {
 func TestTLSAndAuthWorkload(t *testing.T) {
 	tlsSite := webServer(func(ws *webserverv1alpha1.WebServer) {
 		ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
-		ws.Spec.ReadinessPath = "/ready"
+		ws.Spec.ReadinessPath = readyPath
 	})
 	dep := asTyped[appsv1.Deployment](t, Deployment(tlsSite, WorkloadInputs{Image: "nginx", ConfigMapName: "c", SecretHash: "abc"}))
 	pod := dep.Spec.Template.Spec
