@@ -24,7 +24,8 @@ type WebServerSpec struct {
 	Image string `json:"image,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
-	// Replicas is the number of nginx pods. Ignored while idle is true.
+	// Replicas is the number of nginx pods. Ignored while idle is true; written by the
+	// HorizontalPodAutoscaler while spec.autoscaling is set.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000
@@ -108,9 +109,10 @@ type WebServerSpec struct {
 	PodTemplate *PodTemplateSpec `json:"podTemplate,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Autoscaling",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling"}
-	// Autoscaling replaces replicas with a HorizontalPodAutoscaler on CPU utilization.
-	// This operator version does not implement it yet and rejects it; set replicas instead.
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.autoscaling is not supported by this operator version; remove it and set spec.replicas"
+	// Autoscaling adds a HorizontalPodAutoscaler (autoscaling/v2) on CPU and optionally
+	// memory utilization. It scales the WebServer itself: the HPA writes spec.replicas,
+	// within minReplicas and maxReplicas, and the Deployment follows. Removing it removes
+	// the HPA and leaves spec.replicas where the HPA put it.
 	// +optional
 	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
 
@@ -411,8 +413,17 @@ type AutoscalingSpec struct {
 	// +optional
 	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
 
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Target Memory Utilization (%)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:number"}
+	// TargetMemoryUtilizationPercentage adds the average memory utilization (of requests)
+	// to keep; the HPA follows whichever of CPU and memory asks for more pods.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Scaling Behavior",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:autoscaling","urn:alm:descriptor:com.tectonic.ui:advanced"}
-	// Behavior tunes scale-up and scale-down rates.
+	// Behavior tunes scale-up and scale-down rates and stabilization windows; passed to the
+	// HPA as it is.
 	// +optional
 	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
 }
@@ -736,7 +747,7 @@ type RevisionStatus struct {
 // with rollouts that keep serving.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Secret,v1},{Pod,v1},{PodDisruptionBudget,v1},{Event,v1}}
+// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Secret,v1},{Pod,v1},{PodDisruptionBudget,v1},{HorizontalPodAutoscaler,v2},{Event,v1}}
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=ws,categories=all
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 63 characters: it names the Service"

@@ -2,6 +2,7 @@ package controller
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -26,10 +27,11 @@ func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: stripLargeMetadata,
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}:            owned,
-			&corev1.Service{}:               owned,
-			&corev1.ServiceAccount{}:        owned,
-			&policyv1.PodDisruptionBudget{}: owned,
+			&appsv1.Deployment{}:                     owned,
+			&corev1.Service{}:                        owned,
+			&corev1.ServiceAccount{}:                 owned,
+			&policyv1.PodDisruptionBudget{}:          owned,
+			&autoscalingv2.HorizontalPodAutoscaler{}: owned,
 			// Config check pods only: the serving pods are read live, and only while some
 			// do not become ready, so a large fleet costs no cached pods.
 			&corev1.Pod{}: {Label: labels.SelectorFromSet(resources.ConfigCheckLabels())},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -61,9 +62,9 @@ type WebServerReconciler struct {
 }
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
-// by garbage collection; only unused config and content ConfigMaps and secret snapshots, finished config check
-// pods, a PodDisruptionBudget no longer needed and the ServiceAccount of format-1 pod
-// templates are deleted by the operator.
+// by garbage collection; only unused config and content ConfigMaps and secret snapshots,
+// finished config check pods, a PodDisruptionBudget or HorizontalPodAutoscaler no longer
+// needed and the ServiceAccount of format-1 pod templates are deleted by the operator.
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
@@ -76,6 +77,8 @@ type WebServerReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 // A PodDisruptionBudget exists only while two or more pods are desired.
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
+// A HorizontalPodAutoscaler exists only while spec.autoscaling is set.
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // Pods are read live, only while some do not become ready, to say why in status.
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list
@@ -133,6 +136,7 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		r.reconcileDeployment,
 		r.reconcileService,
 		r.reconcilePodDisruptionBudget,
+		r.reconcileAutoscaler,
 		r.reconcileUpgrade,
 	}
 	result := ctrl.Result{}
@@ -192,6 +196,7 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Owns(&corev1.Secret{}, builder.OnlyMetadata).
 		Owns(&corev1.Pod{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
+		Owns(&autoscalingv2.HorizontalPodAutoscaler{}).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(configMapRefIndex)), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(secretRefIndex)), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).

@@ -71,9 +71,6 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Entry("ingress", "ingress", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
 		}, "spec.ingress is not supported by this operator version"),
-		Entry("autoscaling", "autoscaling", func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Autoscaling = &webserverv1alpha1.AutoscalingSpec{MaxReplicas: 3}
-		}, "spec.autoscaling is not supported by this operator version"),
 		Entry("the Canary strategy", "strategy", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
 		}, "spec.upgrade.strategy Canary is not supported by this operator version"),
@@ -320,7 +317,7 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		older := current.DeepCopy()
 		Expect(older.Versions).To(HaveLen(1))
 		schema := older.Versions[0].Schema.OpenAPIV3Schema
-		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 6))
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 5))
 
 		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
 		stored.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}

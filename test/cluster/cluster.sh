@@ -11,6 +11,7 @@
 #   CLUSTER_STATE  state directory (default: <repo>/.cluster)
 #   K8S_BIN_DIR    directory with etcd, kube-apiserver, ..., kubelet, kube-proxy
 #   COREDNS_BIN    the coredns binary
+#   METRICS_SERVER_BIN  the metrics-server binary (optional)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -277,6 +278,12 @@ up() {
     "$here/images/build.sh" coredns "$COREDNS_BIN"
     sed "s/@DNS_IP@/$DNS_IP/; s|@IMAGE@|$REGISTRY/coredns:v1|" "$here/manifests/coredns.yaml" | kubectl apply -f - >/dev/null
     wait_for "CoreDNS" 120 kubectl -n kube-system rollout status deployment/coredns --timeout=1s
+  fi
+  if [ -n "${METRICS_SERVER_BIN:-}" ]; then
+    # Resource metrics for HorizontalPodAutoscalers, through the API server's aggregation layer.
+    "$here/images/build.sh" metrics-server "$METRICS_SERVER_BIN"
+    sed "s|@IMAGE@|$REGISTRY/metrics-server:v1|" "$here/manifests/metrics-server.yaml" | kubectl apply -f - >/dev/null
+    wait_for "metrics-server" 120 kubectl -n kube-system rollout status deployment/metrics-server --timeout=1s
   fi
   log "Cluster is up: node $NODE_NAME ($NODE_IP), registry $REGISTRY, KUBECONFIG=$KUBECONFIG"
 }
