@@ -231,7 +231,9 @@ up() {
     --quota-backend-bytes 2147483648 --log-level warn
 
   # The apiserver advertises the host's address: the kubernetes Service must not lead pods
-  # to their own loopback.
+  # to their own loopback. It reaches aggregated APIs (metrics-server, OLM's packageserver)
+  # at their pods: a connection to a Service IP opened before kube-proxy's rules exist would
+  # stay with the machine's egress proxy.
   start kube-apiserver "$K8S_BIN_DIR/kube-apiserver" --etcd-servers "http://$ETCD_CLIENT" \
     --bind-address 0.0.0.0 --secure-port 6443 --advertise-address "$NODE_IP" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
@@ -247,6 +249,7 @@ up() {
     --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
+    --enable-aggregator-routing=true \
     --profiling=false
   wait_for "kube-apiserver /readyz" 60 kubectl get --raw /readyz
 

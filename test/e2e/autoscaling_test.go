@@ -114,7 +114,11 @@ var _ = Describe("Autoscaling on a real cluster", Ordered, Label("e2e"), func() 
 			},
 		}
 		Expect(k8s.Create(ctx, ws)).To(Succeed())
-		Eventually(func(g Gomega) { url = serviceURL(ctx, namespace, name) }).Should(Succeed())
+		Eventually(func(g Gomega) {
+			svc := &corev1.Service{}
+			g.Expect(k8s.Get(ctx, key, svc)).To(Succeed())
+			url = fmt.Sprintf("http://%s:%d/", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 		eventuallyServes(url, "elastic")
 
 		By("the HPA reads the pods' CPU from metrics-server")
