@@ -119,22 +119,40 @@ func main() {
 		setupLog.Error(err, "Unable to set up controller", "controller", "WebServer")
 		os.Exit(1)
 	}
+	operatorNamespace := ""
+	if raw, err := os.ReadFile(namespaceFile); err == nil {
+		operatorNamespace = strings.TrimSpace(string(raw))
+	}
 	// Installed by OLM: hold operator upgrades while WebServers roll out.
 	if name := os.Getenv(controller.OperatorConditionEnv); name != "" {
-		namespace, err := os.ReadFile(namespaceFile)
-		if err != nil {
-			setupLog.Error(err, "Unable to read the operator's namespace for its OperatorCondition")
+		if operatorNamespace == "" {
+			setupLog.Error(nil, "Unable to read the operator's namespace for its OperatorCondition", "file", namespaceFile)
 			os.Exit(1)
 		}
 		gate := &controller.OperatorConditionReconciler{
 			Client:    mgr.GetClient(),
 			APIReader: mgr.GetAPIReader(),
-			Key:       types.NamespacedName{Namespace: strings.TrimSpace(string(namespace)), Name: name},
+			Key:       types.NamespacedName{Namespace: operatorNamespace, Name: name},
 		}
 		if err := gate.SetupWithManager(mgr); err != nil {
 			setupLog.Error(err, "Unable to set up controller", "controller", "OperatorCondition")
 			os.Exit(1)
 		}
+	}
+	// Namespace guardrails, configured in a ConfigMap of the operator's namespace.
+	if operatorNamespace != "" {
+		guardrails := &controller.GuardrailsReconciler{
+			Client:    mgr.GetClient(),
+			APIReader: mgr.GetAPIReader(),
+			Recorder:  mgr.GetEventRecorder("webserver-operator"),
+			Config:    types.NamespacedName{Namespace: operatorNamespace, Name: controller.DefaultGuardrailsConfigMap},
+		}
+		if err := guardrails.SetupWithManager(mgr); err != nil {
+			setupLog.Error(err, "Unable to set up controller", "controller", "guardrails")
+			os.Exit(1)
+		}
+	} else {
+		setupLog.Info("Namespace guardrails are off: not running in a pod", "file", namespaceFile)
 	}
 	utilruntime.Must(mgr.AddHealthzCheck("healthz", healthz.Ping))
 	utilruntime.Must(mgr.AddReadyzCheck("readyz", healthz.Ping))

@@ -32,6 +32,8 @@ func CacheOptions() cache.Options {
 			&corev1.ServiceAccount{}:                 owned,
 			&policyv1.PodDisruptionBudget{}:          owned,
 			&autoscalingv2.HorizontalPodAutoscaler{}: owned,
+			&corev1.ResourceQuota{}:                  owned,
+			&corev1.LimitRange{}:                     owned,
 			// Config check pods only: the serving pods are read live, and only while some
 			// do not become ready, so a large fleet costs no cached pods.
 			&corev1.Pod{}: {Label: labels.SelectorFromSet(resources.ConfigCheckLabels())},

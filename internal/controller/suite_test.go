@@ -53,6 +53,7 @@ var (
 	managerStopped chan struct{}
 
 	operatorConditionKey = types.NamespacedName{Namespace: "operator-system", Name: "webserver-operator.v0.0.0-test"}
+	guardrailsConfigKey  = types.NamespacedName{Namespace: "operator-system", Name: DefaultGuardrailsConfigMap}
 )
 
 func TestController(t *testing.T) {
@@ -110,6 +111,10 @@ var _ = BeforeSuite(func() {
 	}})).To(Succeed())
 	Expect((&OperatorConditionReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Key: operatorConditionKey,
+	}).SetupWithManager(mgr)).To(Succeed())
+	Expect((&GuardrailsReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("webserver-operator"),
+		Config: guardrailsConfigKey,
 	}).SetupWithManager(mgr)).To(Succeed())
 	go runConfigCheckKubelet(ctx, k8sClient)
 	managerStopped = make(chan struct{})
