@@ -147,6 +147,9 @@ var _ = Describe("Applying children", func() {
 			svc := &corev1.Service{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "lag"}, svc)).To(Succeed())
 			g.Expect(svc.Spec.Ports[0].Port).To(Equal(int32(81)))
+			// The pass that applied B has finished, so the operator remembers B as applied.
+			ws := getWebServer(ctx, namespace, "lag")
+			g.Expect(ws.Status.ObservedGeneration).To(Equal(ws.Generation))
 		}).WithTimeout(timeout).Should(Succeed())
 
 		// Back to A, while the cache (played by the stale copy) still shows A from before B.
