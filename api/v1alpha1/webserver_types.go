@@ -12,6 +12,7 @@ import (
 const StatusPort = 8079
 
 // WebServerSpec is the desired state of a fleet of nginx web servers.
+// +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.tls) || (has(self.tls.redirectHTTP) && !self.tls.redirectHTTP)",message="spec.ingress sends plain HTTP to the Service, which spec.tls would answer with a redirect back to the Ingress: set spec.tls.redirectHTTP to false, or end TLS at the Ingress (spec.ingress.tls) and remove spec.tls",fieldPath=".ingress"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.port) || !has(self.port) || self.tls.port != self.port",message="spec.tls.port must differ from spec.port: HTTP and HTTPS need container ports of their own",fieldPath=".tls.port"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.servicePort) || !has(self.service.port) || self.tls.servicePort != self.service.port",message="spec.tls.servicePort must differ from spec.service.port: HTTP and HTTPS need Service ports of their own",fieldPath=".tls.servicePort"
 type WebServerSpec struct {
@@ -76,9 +77,9 @@ type WebServerSpec struct {
 	TLS *TLSSpec `json:"tls,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress"}
-	// Ingress puts an Ingress in front of the Service, for clusters that route by host name.
-	// This operator version does not implement it yet and rejects it.
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.ingress is not supported by this operator version; remove it"
+	// Ingress puts an Ingress (networking.k8s.io/v1) in front of the Service, for clusters
+	// that route by host name. It sends plain HTTP to the Service; HTTPS ends at the Ingress
+	// (spec.ingress.tls). Removing it removes the Ingress.
 	// +optional
 	Ingress *IngressSpec `json:"ingress,omitempty"`
 
@@ -281,7 +282,8 @@ type IngressSpec struct {
 	Host string `json:"host"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:text"}
-	// Path prefix routed to this web server.
+	// Path prefix routed to this web server (pathType Prefix), e.g. /v2 to put a major
+	// version in the path. The site sees the full path: the Ingress does not strip it.
 	// +kubebuilder:default=/
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="spec.ingress.path must start with /"
 	// +optional
@@ -295,7 +297,7 @@ type IngressSpec struct {
 	ClassName *string `json:"className,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Ingress Annotations",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:ingress","urn:alm:descriptor:com.tectonic.ui:advanced"}
-	// Annotations added to the Ingress.
+	// Annotations added to the Ingress, for the ingress controller.
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="spec.ingress.annotations: every key must be a valid annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, e.g. nginx.ingress.kubernetes.io/rewrite-target"
 	// +optional
@@ -747,7 +749,7 @@ type RevisionStatus struct {
 // with rollouts that keep serving.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Secret,v1},{Pod,v1},{PodDisruptionBudget,v1},{HorizontalPodAutoscaler,v2},{Event,v1}}
+// +operator-sdk:csv:customresourcedefinitions:displayName="Web Server",resources={{Deployment,v1},{Service,v1},{ServiceAccount,v1},{ConfigMap,v1},{Secret,v1},{Pod,v1},{PodDisruptionBudget,v1},{HorizontalPodAutoscaler,v2},{Ingress,v1},{Event,v1}}
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=ws,categories=all
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter, hold only lowercase letters, digits and '-', and be at most 63 characters: it names the Service"

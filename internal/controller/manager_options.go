@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
@@ -32,6 +33,7 @@ func CacheOptions() cache.Options {
 			&corev1.ServiceAccount{}:                 owned,
 			&policyv1.PodDisruptionBudget{}:          owned,
 			&autoscalingv2.HorizontalPodAutoscaler{}: owned,
+			&networkingv1.Ingress{}:                  owned,
 			&corev1.ResourceQuota{}:                  owned,
 			&corev1.LimitRange{}:                     owned,
 			// Config check pods only: the serving pods are read live, and only while some

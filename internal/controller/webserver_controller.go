@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -63,8 +64,9 @@ type WebServerReconciler struct {
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
 // by garbage collection; only unused config and content ConfigMaps and secret snapshots,
-// finished config check pods, a PodDisruptionBudget or HorizontalPodAutoscaler no longer
-// needed and the ServiceAccount of format-1 pod templates are deleted by the operator.
+// finished config check pods, a PodDisruptionBudget, HorizontalPodAutoscaler or Ingress
+// no longer needed and the ServiceAccount of format-1 pod templates are deleted by the
+// operator.
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
@@ -79,6 +81,8 @@ type WebServerReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // A HorizontalPodAutoscaler exists only while spec.autoscaling is set.
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
+// An Ingress exists only while spec.ingress is set.
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // Pods are read live, only while some do not become ready, to say why in status.
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list
@@ -135,6 +139,7 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		r.reconcileRevision,
 		r.reconcileDeployment,
 		r.reconcileService,
+		r.reconcileIngress,
 		r.reconcilePodDisruptionBudget,
 		r.reconcileAutoscaler,
 		r.reconcileUpgrade,
@@ -197,6 +202,7 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Owns(&corev1.Pod{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
 		Owns(&autoscalingv2.HorizontalPodAutoscaler{}).
+		Owns(&networkingv1.Ingress{}).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(configMapRefIndex)), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(secretRefIndex)), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +32,13 @@ func (r *WebServerReconciler) reconcileAutoscaler(ctx context.Context, s *scope)
 	desired := resources.HorizontalPodAutoscaler(s.ws)
 	return ctrl.Result{}, r.reconcileOptionalChild(ctx, s, &autoscalingv2.HorizontalPodAutoscaler{}, desired, desired != nil,
 		"spec.autoscaling is unset")
+}
+
+// reconcileIngress keeps the WebServer's Ingress while spec.ingress is set and removes it
+// otherwise.
+func (r *WebServerReconciler) reconcileIngress(ctx context.Context, s *scope) (ctrl.Result, error) {
+	desired := resources.Ingress(s.ws)
+	return ctrl.Result{}, r.reconcileOptionalChild(ctx, s, &networkingv1.Ingress{}, desired, desired != nil, "spec.ingress is unset")
 }
 
 // reconcileOptionalChild applies desired when wanted, and otherwise deletes the child of

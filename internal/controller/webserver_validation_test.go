@@ -68,9 +68,10 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		}, "spec.tls.servicePort must differ from spec.service.port"),
 
 		// Fields this operator version does not act on.
-		Entry("ingress", "ingress", func(ws *webserverv1alpha1.WebServer) {
+		Entry("an Ingress in front of a Service that redirects HTTP", "ingress-redirect", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
-		}, "spec.ingress is not supported by this operator version"),
+			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
+		}, "spec.ingress sends plain HTTP to the Service"),
 		Entry("the Canary strategy", "strategy", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
 		}, "spec.upgrade.strategy Canary is not supported by this operator version"),
@@ -317,10 +318,10 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		older := current.DeepCopy()
 		Expect(older.Versions).To(HaveLen(1))
 		schema := older.Versions[0].Schema.OpenAPIV3Schema
-		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 5))
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 4))
 
 		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
-		stored.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
+		stored.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{CheckPath: "/"}
 		stored.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
 		serves := func(wantErr string) func(Gomega) {
 			return func(g Gomega) {
@@ -339,7 +340,7 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Expect(k8sClient.Create(ctx, stored)).To(Succeed())
 
 		setCRDSpec(ctx, c, key, *current)
-		Eventually(serves("spec.ingress is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
+		Eventually(serves("spec.upgrade.canary is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
 
 		update := func(mutate func(*webserverv1alpha1.WebServer)) error {
 			return tryUpdateWebServer(ctx, namespace, "stored", mutate)
@@ -348,15 +349,15 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Image = "nginx:1.28"
 			ws.Spec.Upgrade.MaxSurge = ptr.To(intstr.FromInt32(2))
 		})).To(Succeed(), "changes elsewhere in the spec, even in spec.upgrade, are accepted")
-		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Ingress.Host = "other.example.com" })).
-			To(MatchError(ContainSubstring("spec.ingress is not supported by this operator version")))
+		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.Canary.CheckPath = "/other" })).
+			To(MatchError(ContainSubstring("spec.upgrade.canary is not supported by this operator version")))
 		Expect(update(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Monitoring.Enabled = false
-			ws.Spec.Ingress.Host = "other.example.com"
+			ws.Spec.Upgrade.Canary.CheckPath = "/other"
 		})).
-			To(MatchError(ContainSubstring("spec.ingress is not supported by this operator version")))
+			To(MatchError(ContainSubstring("spec.upgrade.canary is not supported by this operator version")))
 		Expect(update(func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Ingress = nil
+			ws.Spec.Upgrade.Canary = nil
 			ws.Spec.Monitoring = nil
 		})).To(Succeed(), "removing the rejected fields is accepted")
 	})
