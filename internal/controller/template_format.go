@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
@@ -11,32 +12,41 @@ import (
 
 // observedTemplateFormat is the format of a Deployment's pod template: what its
 // annotation says, format 1 without one (older operators wrote none), the current format
-// for a Deployment that does not exist yet.
+// for a Deployment that does not exist yet or names a format this operator does not know.
 func observedTemplateFormat(dep *appsv1.Deployment) resources.TemplateFormat {
 	if dep == nil {
 		return resources.CurrentTemplateFormat
 	}
-	if _, ok := dep.Annotations[resources.AnnotationTemplateFormat]; !ok {
+	value, ok := dep.Annotations[resources.AnnotationTemplateFormat]
+	if !ok {
 		return resources.TemplateFormat1
 	}
-	// Any annotated Deployment was built by an operator that knows the current format.
-	return resources.CurrentTemplateFormat
+	format, err := strconv.Atoi(value)
+	if err != nil || format < int(resources.TemplateFormat2) || format > int(resources.CurrentTemplateFormat) {
+		return resources.CurrentTemplateFormat
+	}
+	return resources.TemplateFormat(format)
 }
 
+// templateBuilder builds the Deployment for the current spec in a given format.
+type templateBuilder func(resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration
+
 // chooseTemplateFormat decides which format to build the pod template in. A Deployment
-// an older operator built (format 1) keeps format 1 as long as the format-1 template for
-// the current spec (format1, built by resources.Deployment) is what it runs: an operator
-// upgrade alone restarts no pod. As soon as the pods have to roll anyway (image, config,
-// content, restartedAt, resources, env, ...), they roll to the current format in the
-// same rollout. There is no way back: a Deployment on the current format stays there.
-func chooseTemplateFormat(observed *appsv1.Deployment, format1 *appsv1ac.DeploymentApplyConfiguration) (resources.TemplateFormat, error) {
-	if observedTemplateFormat(observed) != resources.TemplateFormat1 {
+// an older operator built keeps its format as long as the template build makes in that
+// format for the current spec is what it runs: an operator upgrade alone restarts no pod.
+// As soon as the pods have to roll anyway (image, config, content, restartedAt,
+// resources, env, ...), they roll to the current format in the same rollout. There is no
+// way back to an older format.
+func chooseTemplateFormat(observed *appsv1.Deployment, build templateBuilder) (resources.TemplateFormat, error) {
+	format := observedTemplateFormat(observed)
+	if format == resources.CurrentTemplateFormat {
+		return format, nil
+	}
+	older := build(format)
+	if older.Spec == nil || older.Spec.Template == nil {
 		return resources.CurrentTemplateFormat, nil
 	}
-	if format1.Spec == nil || format1.Spec.Template == nil {
-		return resources.CurrentTemplateFormat, nil
-	}
-	desired, err := toMap(format1.Spec.Template)
+	desired, err := toMap(older.Spec.Template)
 	if err != nil {
 		return 0, fmt.Errorf("comparing pod templates: %w", err)
 	}
@@ -46,7 +56,7 @@ func chooseTemplateFormat(observed *appsv1.Deployment, format1 *appsv1ac.Deploym
 	}
 	// The comparison applyChild makes: fields the API server defaulted are ignored.
 	if isSubset(desired, running) {
-		return resources.TemplateFormat1, nil
+		return format, nil
 	}
 	return resources.CurrentTemplateFormat, nil
 }

@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	"k8s.io/utils/ptr"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -60,6 +61,12 @@ func TestChooseTemplateFormat(t *testing.T) {
 	running := spec(nil)
 	format1 := builtDeployment(t, running, inputs(resources.TemplateFormat1, nil))
 	format2 := builtDeployment(t, running, inputs(resources.TemplateFormat2, nil))
+	format3 := builtDeployment(t, running, inputs(resources.TemplateFormat3, nil))
+	spread := spec(func(ws *webserverv1alpha1.WebServer) {
+		ws.Spec.PodTemplate = &webserverv1alpha1.PodTemplateSpec{TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
+			{MaxSkew: 2, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.DoNotSchedule},
+		}}
+	})
 	edited := format1.DeepCopy()
 	edited.Spec.Template.Spec.Containers[0].Image = "evil:latest"
 
@@ -70,23 +77,29 @@ func TestChooseTemplateFormat(t *testing.T) {
 		in       func(*resources.WorkloadInputs)
 		want     resources.TemplateFormat
 	}{
-		{"no Deployment yet", nil, running, nil, resources.TemplateFormat2},
-		{"already format 2", format2, running, nil, resources.TemplateFormat2},
-		{"format 2 stays after a revert", format2, running, func(in *resources.WorkloadInputs) { in.Image = "nginx:1.25" }, resources.TemplateFormat2},
+		{"no Deployment yet", nil, running, nil, resources.TemplateFormat3},
+		{"already format 3", format3, running, nil, resources.TemplateFormat3},
+		{"format 3 stays after a revert", format3, running, func(in *resources.WorkloadInputs) { in.Image = "nginx:1.25" }, resources.TemplateFormat3},
+		{"format 2, nothing changed", format2, running, nil, resources.TemplateFormat2},
+		{"format 2, only scaled", format2, spec(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Replicas = ptr.To[int32](5) }), nil, resources.TemplateFormat2},
+		{"format 2, new image", format2, running, func(in *resources.WorkloadInputs) { in.Image = "nginx:1.27-new" }, resources.TemplateFormat3},
+		{"format 2, the user's own spread added", format2, spread, nil, resources.TemplateFormat3},
 		{"format 1, nothing changed", format1, running, nil, resources.TemplateFormat1},
 		{"format 1, only scaled", format1, spec(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Replicas = ptr.To[int32](5) }), nil, resources.TemplateFormat1},
-		{"format 1, new image", format1, running, func(in *resources.WorkloadInputs) { in.Image = "nginx:1.27-new" }, resources.TemplateFormat2},
-		{"format 1, new config", format1, running, func(in *resources.WorkloadInputs) { in.ConfigMapName = "site-config-def" }, resources.TemplateFormat2},
-		{"format 1, new content", format1, running, func(in *resources.WorkloadInputs) { in.ContentHash = "beef" }, resources.TemplateFormat2},
-		{"format 1, restarted", format1, running, func(in *resources.WorkloadInputs) { in.RestartedAt = "now" }, resources.TemplateFormat2},
+		{"format 1, new image", format1, running, func(in *resources.WorkloadInputs) { in.Image = "nginx:1.27-new" }, resources.TemplateFormat3},
+		{"format 1, new config", format1, running, func(in *resources.WorkloadInputs) { in.ConfigMapName = "site-config-def" }, resources.TemplateFormat3},
+		{"format 1, new content", format1, running, func(in *resources.WorkloadInputs) { in.ContentHash = "beef" }, resources.TemplateFormat3},
+		{"format 1, restarted", format1, running, func(in *resources.WorkloadInputs) { in.RestartedAt = "now" }, resources.TemplateFormat3},
 		{"format 1, env added", format1, spec(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.PodTemplate = &webserverv1alpha1.PodTemplateSpec{Env: []corev1.EnvVar{{Name: "A", Value: "b"}}}
-		}), nil, resources.TemplateFormat2},
-		{"format 1, edited by hand", edited, running, nil, resources.TemplateFormat2},
+		}), nil, resources.TemplateFormat3},
+		{"format 1, edited by hand", edited, running, nil, resources.TemplateFormat3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := chooseTemplateFormat(tt.observed, resources.Deployment(tt.ws, inputs(resources.TemplateFormat1, tt.in)))
+			got, err := chooseTemplateFormat(tt.observed, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
+				return resources.Deployment(tt.ws, inputs(format, tt.in))
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,10 +119,12 @@ func TestObservedTemplateFormat(t *testing.T) {
 		dep  *appsv1.Deployment
 		want resources.TemplateFormat
 	}{
-		{"absent", nil, resources.TemplateFormat2},
+		{"absent", nil, resources.TemplateFormat3},
 		{"no annotation", annotated(nil), resources.TemplateFormat1},
 		{"other annotations only", annotated(map[string]string{"a": "b"}), resources.TemplateFormat1},
 		{"format 2", annotated(map[string]string{resources.AnnotationTemplateFormat: "2"}), resources.TemplateFormat2},
+		{"format 3", annotated(map[string]string{resources.AnnotationTemplateFormat: "3"}), resources.TemplateFormat3},
+		{"a format from a newer operator", annotated(map[string]string{resources.AnnotationTemplateFormat: "9"}), resources.TemplateFormat3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -151,7 +151,7 @@ var _ = Describe("WebServer names, content snapshots and operator upgrades", fun
 			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(newerImage))
 		})
 		Expect(dep.Generation).To(Equal(before.Generation+1), "more than one rollout")
-		Expect(dep.Annotations).To(HaveKeyWithValue(resources.AnnotationTemplateFormat, "2"))
+		Expect(dep.Annotations).To(HaveKeyWithValue(resources.AnnotationTemplateFormat, "3"))
 		Expect(dep.Spec.Template.Spec.ServiceAccountName).To(Equal("legacy-nginx"))
 		Expect(dep.Spec.Template.Annotations).NotTo(HaveKey(resources.AnnotationContentHash))
 		Expect(mountedContent(dep)).To(Equal(resources.ContentConfigMapName(ws, resources.HashData(pages.Data, nil))))
@@ -168,6 +168,56 @@ var _ = Describe("WebServer names, content snapshots and operator upgrades", fun
 		}).WithTimeout(timeout).Should(BeTrue(), "the format-1 ServiceAccount was not deleted")
 		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "legacy-nginx"}, &corev1.ServiceAccount{})).To(Succeed())
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pages), &corev1.ConfigMap{})).To(Succeed())
+	})
+})
+
+var _ = Describe("Pod template formats", func() {
+	ctx := context.Background()
+	var namespace string
+	BeforeEach(func() { namespace = newNamespace(ctx) })
+
+	It("keeps a format-2 Deployment's pods until they roll anyway, then adds the default topology spread", func() {
+		createWebServer(ctx, namespace, "two", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Content = &webserverv1alpha1.ContentSpec{ConfigMapName: "pages"}
+		})
+		eventuallyCondition(ctx, namespace, "two", webserverv1alpha1.ConditionConfigValid, metav1.ConditionFalse, webserverv1alpha1.ReasonConfigMapNotFound)
+		ws := getWebServer(ctx, namespace, "two")
+		pages := &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "pages"},
+			Data:       map[string]string{"index.html": "<h1>two</h1>"},
+		}
+		rendered := resources.RenderConfig(ws, "")
+		Expect(k8sClient.Apply(ctx, resources.ConfigMap(ws, rendered), client.FieldOwner(FieldOwner), client.ForceOwnership)).To(Succeed())
+		Expect(k8sClient.Apply(ctx, resources.ContentConfigMap(ws, pages.Data, nil), client.FieldOwner(FieldOwner), client.ForceOwnership)).To(Succeed())
+		applyAsOlderOperator(ctx, resources.ServiceAccount(ws, resources.TemplateFormat2))
+		applyAsOlderOperator(ctx, resources.Deployment(ws, resources.WorkloadInputs{
+			Image: testDefaultImage, ConfigMapName: rendered.Name(ws), ContentHash: resources.HashData(pages.Data, nil),
+			ReplicasManaged: true, Format: resources.TemplateFormat2,
+		}))
+		rollOut(ctx, namespace, "two")
+		before := &appsv1.Deployment{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(ws), before)).To(Succeed())
+		Expect(before.Spec.Template.Spec.TopologySpreadConstraints).To(BeEmpty())
+
+		By("the upgraded operator takes over: same template, no rollout")
+		Expect(k8sClient.Create(ctx, pages)).To(Succeed())
+		eventuallyCondition(ctx, namespace, "two", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
+		Consistently(func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(ws), dep)).To(Succeed())
+			g.Expect(dep.Generation).To(Equal(before.Generation))
+			g.Expect(dep.Spec.Template).To(Equal(before.Spec.Template))
+			g.Expect(dep.Annotations).To(HaveKeyWithValue(resources.AnnotationTemplateFormat, "2"))
+		}).WithTimeout(2 * time.Second).Should(Succeed())
+
+		By("the next rollout moves the pods to the current format, spread across nodes")
+		updateWebServer(ctx, namespace, "two", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = newerImage })
+		dep := eventuallyDeployment(ctx, namespace, "two", func(g Gomega, dep *appsv1.Deployment) {
+			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(newerImage))
+		})
+		Expect(dep.Generation).To(Equal(before.Generation+1), "more than one rollout")
+		Expect(dep.Annotations).To(HaveKeyWithValue(resources.AnnotationTemplateFormat, "3"))
+		Expect(dep.Spec.Template.Spec.TopologySpreadConstraints).To(ConsistOf(HaveField("WhenUnsatisfiable", corev1.ScheduleAnyway)))
 	})
 })
 

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,7 +80,9 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		s.config.serverBlockFirstLine = resources.ServerBlockFirstLine(s.ws)
 		s.config.serverBlockLines = strings.Count(strings.TrimRight(refs.serverBlock, "\n"), "\n") + 1
 	}
-	s.templateFormat, err = chooseTemplateFormat(s.deployment, resources.Deployment(s.ws, workloadInputs(s, resources.TemplateFormat1)))
+	s.templateFormat, err = chooseTemplateFormat(s.deployment, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
+		return resources.Deployment(s.ws, workloadInputs(s, format))
+	})
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -231,7 +234,9 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 	format := s.templateFormat
 	if target != s.revisions.spec {
 		var err error
-		if format, err = chooseTemplateFormat(s.deployment, resources.Deployment(ws, target.workloadInputs(ws, resources.TemplateFormat1))); err != nil {
+		if format, err = chooseTemplateFormat(s.deployment, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
+			return resources.Deployment(ws, target.workloadInputs(ws, format))
+		}); err != nil {
 			return ctrl.Result{}, err
 		}
 	}

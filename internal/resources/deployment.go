@@ -3,6 +3,7 @@ package resources
 import (
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
@@ -54,8 +55,11 @@ const (
 	// immutable snapshot of the content (ContentConfigMapName), so content rolls and rolls
 	// back like config.
 	TemplateFormat2 TemplateFormat = 2
+	// TemplateFormat3 is format 2 plus, when the spec sets no topology spread constraints,
+	// a default one that spreads the pods across nodes (ScheduleAnyway).
+	TemplateFormat3 TemplateFormat = 3
 	// CurrentTemplateFormat is what new Deployments and every rollout get.
-	CurrentTemplateFormat = TemplateFormat2
+	CurrentTemplateFormat = TemplateFormat3
 )
 
 // WorkloadInputs are what the Deployment depends on besides the spec: resolved by the
@@ -148,6 +152,9 @@ func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.P
 	for i := range extra.TopologySpreadConstraints {
 		pod.WithTopologySpreadConstraints(topologySpread(extra.TopologySpreadConstraints[i]))
 	}
+	if len(extra.TopologySpreadConstraints) == 0 && in.format() >= TemplateFormat3 {
+		pod.WithTopologySpreadConstraints(defaultTopologySpread(ws))
+	}
 
 	template := corev1ac.PodTemplateSpec().
 		WithLabels(WorkloadLabels(ws, in.Image)).
@@ -156,6 +163,17 @@ func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.P
 		template.WithAnnotations(annotations)
 	}
 	return template
+}
+
+// defaultTopologySpread spreads the pods of one rollout (pod-template-hash) across nodes
+// when it can, and never keeps a pod from being scheduled for it.
+func defaultTopologySpread(ws *webserverv1alpha1.WebServer) *corev1ac.TopologySpreadConstraintApplyConfiguration {
+	return corev1ac.TopologySpreadConstraint().
+		WithMaxSkew(1).
+		WithTopologyKey(corev1.LabelHostname).
+		WithWhenUnsatisfiable(corev1.ScheduleAnyway).
+		WithLabelSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(ws))).
+		WithMatchLabelKeys(appsv1.DefaultDeploymentUniqueLabelKey)
 }
 
 func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []corev1.EnvVar) *corev1ac.ContainerApplyConfiguration {

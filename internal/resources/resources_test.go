@@ -148,7 +148,7 @@ func TestDeployment(t *testing.T) {
 	if dep.OwnerReferences[0].UID != "uid-1" || !*dep.OwnerReferences[0].Controller {
 		t.Errorf("owner reference = %+v", dep.OwnerReferences)
 	}
-	if dep.Annotations[AnnotationTemplateFormat] != "2" {
+	if dep.Annotations[AnnotationTemplateFormat] != "3" {
 		t.Errorf("Deployment annotations = %v, want the template format", dep.Annotations)
 	}
 	tmpl := dep.Spec.Template
@@ -402,6 +402,27 @@ func TestReadinessProbe(t *testing.T) {
 	site := probe(webServer(func(ws *webserverv1alpha1.WebServer) { ws.Spec.ReadinessPath = readyPath }))
 	if site.HTTPGet.Path != readyPath || site.HTTPGet.Port.StrVal != HTTPPortName || site.PeriodSeconds != 5 {
 		t.Errorf("readiness %s on %s every %ds, want /ready on the site's port", site.HTTPGet.Path, site.HTTPGet.Port.String(), site.PeriodSeconds)
+	}
+}
+
+func TestDefaultTopologySpread(t *testing.T) {
+	spreadOf := func(ws *webserverv1alpha1.WebServer, format TemplateFormat) []corev1.TopologySpreadConstraint {
+		return asTyped[appsv1.Deployment](t, Deployment(ws, WorkloadInputs{Image: "nginx", ConfigMapName: "c", Format: format})).Spec.Template.Spec.TopologySpreadConstraints
+	}
+	byDefault := spreadOf(webServer(nil), CurrentTemplateFormat)
+	if len(byDefault) != 1 || byDefault[0].TopologyKey != corev1.LabelHostname || byDefault[0].WhenUnsatisfiable != corev1.ScheduleAnyway ||
+		byDefault[0].MaxSkew != 1 || len(byDefault[0].MatchLabelKeys) != 1 || byDefault[0].MatchLabelKeys[0] != appsv1.DefaultDeploymentUniqueLabelKey {
+		t.Errorf("default spread %+v, want one ScheduleAnyway constraint across nodes per rollout", byDefault)
+	}
+	if got := spreadOf(webServer(nil), TemplateFormat2); len(got) != 0 {
+		t.Errorf("a format-2 template gained %+v: Deployments of older operators would restart", got)
+	}
+	own := []corev1.TopologySpreadConstraint{{MaxSkew: 2, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.DoNotSchedule}}
+	got := spreadOf(webServer(func(ws *webserverv1alpha1.WebServer) {
+		ws.Spec.PodTemplate = &webserverv1alpha1.PodTemplateSpec{TopologySpreadConstraints: own}
+	}), CurrentTemplateFormat)
+	if len(got) != 1 || got[0].TopologyKey != "topology.kubernetes.io/zone" {
+		t.Errorf("the spec's own constraints %+v, want them instead of the default", got)
 	}
 }
 
