@@ -369,7 +369,8 @@ type PodTemplateSpec struct {
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Topology Spread Constraints",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:podTemplate","urn:alm:descriptor:com.tectonic.ui:advanced"}
-	// TopologySpreadConstraints of the pods.
+	// TopologySpreadConstraints of the pods. When empty, the pods of each rollout spread
+	// across nodes where they can (maxSkew 1, ScheduleAnyway).
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:XValidation:rule="self.all(c, c.maxSkew >= 1)",message="spec.podTemplate.topologySpreadConstraints: maxSkew must be at least 1"
 	// +kubebuilder:validation:XValidation:rule="self.all(c, c.whenUnsatisfiable in ['DoNotSchedule', 'ScheduleAnyway'])",message="spec.podTemplate.topologySpreadConstraints: whenUnsatisfiable must be DoNotSchedule or ScheduleAnyway"
