@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -157,22 +156,25 @@ var _ = Describe("OLM install and upgrade", Ordered, Label("olm"), func() {
 	})
 })
 
-// approveInstallPlan waits for the InstallPlan that installs the CSV of version and approves it.
+// approveInstallPlan approves the InstallPlan the package's Subscription points at for the
+// CSV of version, until one runs. OLM may resolve twice and point the Subscription at a newer
+// plan for the same CSV; an approved plan it no longer points at is never executed.
 func approveInstallPlan(ctx context.Context, namespace, version string) {
-	var plan *operatorsv1alpha1.InstallPlan
 	EventuallyWithOffset(1, func(g Gomega) {
-		plans := &operatorsv1alpha1.InstallPlanList{}
-		g.Expect(k8s.List(ctx, plans, client.InNamespace(namespace))).To(Succeed())
-		i := slices.IndexFunc(plans.Items, func(p operatorsv1alpha1.InstallPlan) bool {
-			return slices.Contains(p.Spec.ClusterServiceVersionNames, csvName(version))
-		})
-		g.Expect(i).NotTo(Equal(-1), "no InstallPlan for %s yet", csvName(version))
-		plan = &plans.Items[i]
+		sub := &operatorsv1alpha1.Subscription{}
+		g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: namespace, Name: packageName}, sub)).To(Succeed())
+		g.Expect(sub.Status.InstallPlanRef).NotTo(BeNil(), "no InstallPlan for %s yet", csvName(version))
+		plan := &operatorsv1alpha1.InstallPlan{}
+		g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: namespace, Name: sub.Status.InstallPlanRef.Name}, plan)).To(Succeed())
+		g.Expect(plan.Spec.ClusterServiceVersionNames).To(ContainElement(csvName(version)), "the Subscription's plan is for another CSV")
+		if !plan.Spec.Approved {
+			By("approving InstallPlan " + plan.Name + " for " + csvName(version))
+			patch := client.MergeFrom(plan.DeepCopy())
+			plan.Spec.Approved = true
+			g.Expect(k8s.Patch(ctx, plan, patch)).To(Succeed())
+		}
+		g.Expect(plan.Status.Phase).To(BeElementOf(operatorsv1alpha1.InstallPlanPhaseInstalling, operatorsv1alpha1.InstallPlanPhaseComplete))
 	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
-	By("approving InstallPlan " + plan.Name + " for " + csvName(version))
-	patch := client.MergeFrom(plan.DeepCopy())
-	plan.Spec.Approved = true
-	ExpectWithOffset(1, k8s.Patch(ctx, plan, patch)).To(Succeed())
 }
 
 // expectOperatorUpgradeable waits until the current operator's OperatorCondition (which OLM
