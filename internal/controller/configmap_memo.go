@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -88,13 +87,13 @@ func (r *WebServerReconciler) referencedConfigMap(ctx context.Context, namespace
 	key := types.NamespacedName{Namespace: namespace, Name: name}
 	missing := fmt.Sprintf("ConfigMap %q named in %s does not exist", name, field)
 
-	cached := &metav1.PartialObjectMetadata{}
-	cached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	if err := r.Get(ctx, key, cached); apierrors.IsNotFound(err) {
+	cached, err := cachedMetadata(ctx, r, "ConfigMap", key)
+	if err != nil {
+		return configMapFacts{}, nil, "", err
+	}
+	if cached == nil {
 		memo.forget(key)
 		return configMapFacts{}, nil, missing, nil
-	} else if err != nil {
-		return configMapFacts{}, nil, "", fmt.Errorf("reading ConfigMap %s metadata: %w", name, err)
 	}
 	if facts, ok := memo.get(key, cached.ResourceVersion); ok && facts.has(keys...) {
 		return facts, nil, "", nil

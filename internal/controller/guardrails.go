@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -160,14 +159,9 @@ func (r *GuardrailsReconciler) remove(ctx context.Context, obj client.Object) er
 // resourceVersion (from the metadata cache) changed. A ConfigMap that cannot be used gets
 // a Warning event, once per version.
 func (r *GuardrailsReconciler) config(ctx context.Context) (*guardrailsConfig, error) {
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	err := r.Client.Get(ctx, r.Config, meta)
-	if apierrors.IsNotFound(err) {
-		return &guardrailsConfig{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the guardrails ConfigMap metadata: %w", err)
+	meta, err := cachedMetadata(ctx, r.Client, "ConfigMap", r.Config)
+	if err != nil || meta == nil {
+		return &guardrailsConfig{}, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
@@ -143,17 +142,8 @@ func (r *WebServerReconciler) ensureContentSnapshot(ctx context.Context, s *scop
 
 // ownedConfigMapExists looks up one of the operator's immutable ConfigMaps in the cache.
 func (r *WebServerReconciler) ownedConfigMapExists(ctx context.Context, namespace, name string) (bool, error) {
-	existing := &metav1.PartialObjectMetadata{}
-	existing.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, existing)
-	switch {
-	case err == nil:
-		return true, nil
-	case apierrors.IsNotFound(err):
-		return false, nil
-	default:
-		return false, fmt.Errorf("reading ConfigMap %s: %w", name, err)
-	}
+	existing, err := cachedMetadata(ctx, r, "ConfigMap", types.NamespacedName{Namespace: namespace, Name: name})
+	return existing != nil, err
 }
 
 // referencedConfig is what the user's ConfigMaps give the pods.

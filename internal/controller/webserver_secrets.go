@@ -115,13 +115,13 @@ func (r *WebServerReconciler) referencedSecret(ctx context.Context, namespace, n
 	facts secretFacts, live *corev1.Secret, found bool, err error) {
 	memo := r.secretMemo()
 	key := types.NamespacedName{Namespace: namespace, Name: name}
-	cached := &metav1.PartialObjectMetadata{}
-	cached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	if err := r.Get(ctx, key, cached); apierrors.IsNotFound(err) {
+	cached, err := cachedMetadata(ctx, r, "Secret", key)
+	if err != nil {
+		return secretFacts{}, nil, false, err
+	}
+	if cached == nil {
 		memo.forget(key)
 		return secretFacts{}, nil, false, nil
-	} else if err != nil {
-		return secretFacts{}, nil, false, fmt.Errorf("reading Secret %s metadata: %w", name, err)
 	}
 	if facts, ok := memo.get(key, cached.ResourceVersion); ok {
 		return facts, nil, true, nil
@@ -195,22 +195,8 @@ func (r *WebServerReconciler) ensureSecretSnapshot(ctx context.Context, s *scope
 
 // ownedSecretExists looks up one of the operator's secret snapshots in the cache.
 func (r *WebServerReconciler) ownedSecretExists(ctx context.Context, namespace, name string) (bool, error) {
-	_, found, err := r.ownedSecretMetadata(ctx, namespace, name)
-	return found, err
-}
-
-func (r *WebServerReconciler) ownedSecretMetadata(ctx context.Context, namespace, name string) (*metav1.PartialObjectMetadata, bool, error) {
-	existing := &metav1.PartialObjectMetadata{}
-	existing.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, existing)
-	switch {
-	case err == nil:
-		return existing, true, nil
-	case apierrors.IsNotFound(err):
-		return nil, false, nil
-	default:
-		return nil, false, fmt.Errorf("reading Secret %s: %w", name, err)
-	}
+	existing, err := cachedMetadata(ctx, r, "Secret", types.NamespacedName{Namespace: namespace, Name: name})
+	return existing != nil, err
 }
 
 // observeServedCertificate records the certificate of the snapshot the Deployment's pods
@@ -220,8 +206,9 @@ func (r *WebServerReconciler) observeServedCertificate(ctx context.Context, s *s
 	if !ok || deployed.SecretHash == "" {
 		return nil
 	}
-	snapshot, found, err := r.ownedSecretMetadata(ctx, s.ws.Namespace, resources.SecretSnapshotName(s.ws, deployed.SecretHash))
-	if err != nil || !found {
+	key := types.NamespacedName{Namespace: s.ws.Namespace, Name: resources.SecretSnapshotName(s.ws, deployed.SecretHash)}
+	snapshot, err := cachedMetadata(ctx, r, "Secret", key)
+	if err != nil || snapshot == nil {
 		return err
 	}
 	if cert, ok := resources.ParseCertificateAnnotations(snapshot.Annotations); ok {
