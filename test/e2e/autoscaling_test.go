@@ -143,7 +143,8 @@ var _ = Describe("Autoscaling on a real cluster", Ordered, Label("e2e"), func() 
 		Expect(printedColumn("-n", namespace, "get", "webserver", name)("DESIRED")).To(Equal(fmt.Sprint(replicas(Default))))
 
 		By("after the load it scales back down, without dropping a request")
-		l := startLoad(url)
+		// Light, so that one pod's CPU stays under the target while it still proves no request drops.
+		l := startLightLoad(url)
 		started = time.Now()
 		Eventually(replicas).WithTimeout(long).WithPolling(poll).Should(Equal(int32(1)))
 		Eventually(func(g Gomega) {

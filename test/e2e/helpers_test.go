@@ -92,15 +92,27 @@ type load struct {
 }
 
 func startLoad(url string) *load {
-	return startLoadWith(&http.Client{Timeout: 5 * time.Second}, func() (*http.Request, error) {
-		return http.NewRequest(http.MethodGet, url, nil)
-	})
+	return startLoadWith(&http.Client{Timeout: 5 * time.Second}, getRequest(url))
+}
+
+// startLightLoad sends about ten requests a second: traffic that a single pod serves with
+// a sliver of its CPU, so that an autoscaler is free to scale down under it.
+func startLightLoad(url string) *load {
+	return runLoad(&http.Client{Timeout: 5 * time.Second}, getRequest(url), 1, 100*time.Millisecond)
+}
+
+func getRequest(url string) func() (*http.Request, error) {
+	return func() (*http.Request, error) { return http.NewRequest(http.MethodGet, url, nil) }
 }
 
 // startLoadWith sends the requests newRequest makes through c (keep-alive connections,
 // like browsers) until stopped.
 func startLoadWith(c *http.Client, newRequest func() (*http.Request, error)) *load {
-	const workers = 2
+	return runLoad(c, newRequest, 2, 10*time.Millisecond)
+}
+
+// runLoad keeps workers sending requests, each pausing between its requests.
+func runLoad(c *http.Client, newRequest func() (*http.Request, error), workers int, pause time.Duration) *load {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &load{cancel: cancel}
 	for range workers {
@@ -118,7 +130,7 @@ func startLoadWith(c *http.Client, newRequest func() (*http.Request, error)) *lo
 					}
 					l.mu.Unlock()
 				}
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(pause)
 			}
 		}()
 	}
