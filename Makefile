@@ -156,9 +156,12 @@ COREDNS_BIN = $(TOOLS_CACHE)/coredns/$(COREDNS_VERSION)/coredns
 NGINX_ROOTFS = $(TOOLS_CACHE)/images/nginx-bookworm-rootfs.tar.gz
 METRICS_SERVER_VERSION ?= $(shell awk '$$1 == "require" && $$2 == "sigs.k8s.io/metrics-server" {print $$3}' hack/tools/metrics-server/go.mod)
 METRICS_SERVER_BIN = $(TOOLS_CACHE)/metrics-server/$(METRICS_SERVER_VERSION)/metrics-server
+TRAEFIK_VERSION ?= $(shell awk '$$1 == "require" && $$2 == "github.com/traefik/traefik/v3" {print $$3}' hack/tools/traefik/go.mod)
+TRAEFIK_BIN = $(TOOLS_CACHE)/traefik/$(TRAEFIK_VERSION)/traefik
 # The operand images the local cluster serves; the operator defaults to the first.
 LOCAL_NGINX_IMG ?= $(LOCAL_REGISTRY)/nginx:1.22-bookworm
-CLUSTER = CLUSTER_STATE=$(CLUSTER_STATE) K8S_BIN_DIR=$(K8S_CACHE) COREDNS_BIN=$(COREDNS_BIN) METRICS_SERVER_BIN=$(METRICS_SERVER_BIN) test/cluster/cluster.sh
+CLUSTER = CLUSTER_STATE=$(CLUSTER_STATE) K8S_BIN_DIR=$(K8S_CACHE) COREDNS_BIN=$(COREDNS_BIN) \
+	METRICS_SERVER_BIN=$(METRICS_SERVER_BIN) TRAEFIK_BIN=$(TRAEFIK_BIN) test/cluster/cluster.sh
 
 .PHONY: cluster-up
 cluster-up: cluster-prereqs ## Start the local cluster (builds what is missing; idempotent).
@@ -173,7 +176,7 @@ cluster-status: ## Show the local cluster's daemons and node.
 	$(CLUSTER) status
 
 .PHONY: cluster-prereqs
-cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS, metrics-server and the nginx root filesystem.
+cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS, metrics-server, Traefik and the nginx root filesystem.
 	test/cluster/install-packages.sh
 	hack/build-k8s.sh $(K8S_CACHE) etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
 	@[ -x $(COREDNS_BIN) ] || { echo "Building CoreDNS $(COREDNS_VERSION)"; mkdir -p $(dir $(COREDNS_BIN)); \
@@ -183,6 +186,10 @@ cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS, metrics-serve
 		cd hack/tools/metrics-server && CGO_ENABLED=0 go build -trimpath \
 			-ldflags '-s -w -X k8s.io/client-go/pkg/version.gitVersion=$(METRICS_SERVER_VERSION)' \
 			-o $(METRICS_SERVER_BIN).tmp sigs.k8s.io/metrics-server/cmd/metrics-server && mv $(METRICS_SERVER_BIN).tmp $(METRICS_SERVER_BIN); }
+	@[ -x $(TRAEFIK_BIN) ] || { echo "Building Traefik $(TRAEFIK_VERSION) (cold ~5 min)"; mkdir -p $(dir $(TRAEFIK_BIN)); \
+		cd hack/tools/traefik && CGO_ENABLED=0 go build -trimpath \
+			-ldflags '-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$(TRAEFIK_VERSION)' \
+			-o $(TRAEFIK_BIN).tmp github.com/traefik/traefik/v3/cmd/traefik && mv $(TRAEFIK_BIN).tmp $(TRAEFIK_BIN); }
 
 .PHONY: image
 image: build ## Build the operator image offline (binary on an empty base) and push it to the local registry.

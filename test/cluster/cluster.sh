@@ -12,6 +12,7 @@
 #   K8S_BIN_DIR    directory with etcd, kube-apiserver, ..., kubelet, kube-proxy
 #   COREDNS_BIN    the coredns binary
 #   METRICS_SERVER_BIN  the metrics-server binary (optional)
+#   TRAEFIK_BIN         the Traefik binary, the ingress controller (optional)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -287,6 +288,12 @@ up() {
     "$here/images/build.sh" metrics-server "$METRICS_SERVER_BIN"
     sed "s|@IMAGE@|$REGISTRY/metrics-server:v1|" "$here/manifests/metrics-server.yaml" | kubectl apply -f - >/dev/null
     wait_for "metrics-server" 120 kubectl -n kube-system rollout status deployment/metrics-server --timeout=1s
+  fi
+  if [ -n "${TRAEFIK_BIN:-}" ]; then
+    # An ingress controller, so that Ingresses route by host name as in a real cluster.
+    "$here/images/build.sh" traefik "$TRAEFIK_BIN"
+    sed "s|@IMAGE@|$REGISTRY/traefik:v1|" "$here/manifests/traefik.yaml" | kubectl apply -f - >/dev/null
+    wait_for "Traefik" 120 kubectl -n traefik rollout status deployment/traefik --timeout=1s
   fi
   log "Cluster is up: node $NODE_NAME ($NODE_IP), registry $REGISTRY, KUBECONFIG=$KUBECONFIG"
 }

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -218,4 +219,18 @@ func updateWebServer(ctx context.Context, key types.NamespacedName, mutate func(
 		mutate(ws)
 		return k8s.Update(ctx, ws)
 	}).WithTimeout(short).Should(Succeed())
+}
+
+// expectRolledOut waits until the rollout of the WebServer's latest spec completed: only
+// its n new pods serve.
+func expectRolledOut(ctx context.Context, key types.NamespacedName, n int32) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		ws := &webserverv1alpha1.WebServer{}
+		g.Expect(k8s.Get(ctx, key, ws)).To(Succeed())
+		c := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionProgressing)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(webserverv1alpha1.ReasonRolloutComplete), c.Message)
+		g.Expect(c.ObservedGeneration).To(Equal(ws.Generation))
+		g.Expect([]int32{ws.Status.Replicas, ws.Status.UpdatedReplicas, ws.Status.ReadyReplicas}).To(Equal([]int32{n, n, n}))
+	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 }

@@ -116,18 +116,7 @@ var _ = Describe("HTTPS and basic auth on a real cluster", Ordered, Label("e2e")
 			g.Expect(serial).To(Equal(cert.SerialNumber))
 		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 	}
-	// settled waits until the rollout of the latest spec completed: only its two pods serve.
-	settled := func() {
-		EventuallyWithOffset(1, func(g Gomega) {
-			ws := &webserverv1alpha1.WebServer{}
-			g.Expect(k8s.Get(ctx, key, ws)).To(Succeed())
-			c := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionProgressing)
-			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(webserverv1alpha1.ReasonRolloutComplete), c.Message)
-			g.Expect(c.ObservedGeneration).To(Equal(ws.Generation))
-			g.Expect([]int32{ws.Status.Replicas, ws.Status.UpdatedReplicas, ws.Status.ReadyReplicas}).To(Equal([]int32{2, 2, 2}))
-		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
-	}
+	settled := func() { expectRolledOut(ctx, key, 2) }
 	update := func(mutate func(*webserverv1alpha1.WebServer)) { updateWebServer(ctx, key, mutate) }
 
 	BeforeAll(func() {

@@ -5,6 +5,7 @@
 # usage: build.sh pause
 #        build.sh coredns COREDNS_BINARY
 #        build.sh metrics-server METRICS_SERVER_BINARY
+#        build.sh traefik TRAEFIK_BINARY
 #        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm, nginx:1.22-slim and nginx:1.22-exits-at-start
 #        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
 #        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
@@ -89,6 +90,11 @@ coredns_image() {
 metrics_server_image() {
   pushed metrics-server:v1 && return 0
   from_scratch metrics-server:v1 "$1:/metrics-server" -- --entrypoint '["/metrics-server"]' --user 65532:65532
+}
+
+traefik_image() {
+  pushed traefik:v1 && return 0
+  from_scratch traefik:v1 "$1:/traefik" -- --entrypoint '["/traefik"]' --user 65532:65532
 }
 
 # The operand images: Debian's nginx as a full (trimmed) root filesystem, and a slim image
@@ -231,6 +237,7 @@ case "${1:-}" in
   pause) pause_image ;;
   coredns) coredns_image "$2" ;;
   metrics-server) metrics_server_image "$2" ;;
+  traefik) traefik_image "$2" ;;
   nginx) nginx_images "$2" ;;
   operator) operator_image "$2" "$3" ;;
   prober) prober_image ;;
