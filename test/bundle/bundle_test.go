@@ -105,3 +105,54 @@ func hasPath(s *apiextensionsv1.JSONSchemaProps, path string) bool {
 	}
 	return true
 }
+
+// TestEveryFieldIsExplained: `kubectl explain webserver --recursive` prints each field's
+// description from the CRD schema, so none may be empty, down to Kubernetes' own types.
+func TestEveryFieldIsExplained(t *testing.T) {
+	bundle, err := manifests.GetBundleFromDir(bundleDir)
+	if err != nil {
+		t.Fatalf("reading %s: %v", bundleDir, err)
+	}
+	schema := bundle.V1CRDs[0].Spec.Versions[0].Schema.OpenAPIV3Schema
+	for _, section := range []string{"spec", "status"} {
+		for _, path := range undescribed(schema.Properties[section], section) {
+			t.Errorf("%s has no description for kubectl explain", path)
+		}
+	}
+}
+
+func undescribed(s apiextensionsv1.JSONSchemaProps, path string) []string {
+	var missing []string
+	if s.Description == "" {
+		missing = append(missing, path)
+	}
+	for name, prop := range s.Properties {
+		missing = append(missing, undescribed(prop, path+"."+name)...)
+	}
+	if s.Items != nil && s.Items.Schema != nil {
+		for name, prop := range s.Items.Schema.Properties {
+			missing = append(missing, undescribed(prop, path+"[]."+name)...)
+		}
+	}
+	return missing
+}
+
+// TestWideOutputShowsWhereTheSiteAnswers: `kubectl get ws -o wide` adds the URL and the
+// Ingress host to the default columns.
+func TestWideOutputShowsWhereTheSiteAnswers(t *testing.T) {
+	bundle, err := manifests.GetBundleFromDir(bundleDir)
+	if err != nil {
+		t.Fatalf("reading %s: %v", bundleDir, err)
+	}
+	wide := map[string]string{}
+	for _, c := range bundle.V1CRDs[0].Spec.Versions[0].AdditionalPrinterColumns {
+		if c.Priority > 0 {
+			wide[c.Name] = c.JSONPath
+		}
+	}
+	for name, path := range map[string]string{"URL": ".status.url", "Host": ".spec.ingress.host", "Revision": ".status.currentRevision"} {
+		if wide[name] != path {
+			t.Errorf("-o wide column %s: want %s, got %q", name, path, wide[name])
+		}
+	}
+}

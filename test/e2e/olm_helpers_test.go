@@ -79,7 +79,7 @@ type operand struct {
 // restricted Pod Security Standard, and waits until its operator of version has rolled it out.
 func createOperand(ctx context.Context, operatorVersion string) *operand {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		GenerateName: "olm-app-",
+		GenerateName: "app-",
 		Labels:       map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
 	}}
 	ExpectWithOffset(1, k8s.Create(ctx, ns)).To(Succeed())

@@ -2,9 +2,11 @@
 # Runs a Ginkgo suite of test/e2e against the local cluster, which it brings up (and stops
 # again afterwards if it was not running).
 #
-# usage: run.sh [e2e|olm]
+# usage: run.sh [e2e|install|olm]
 #   e2e: deploys the operator from freshly built images (kustomize), runs the specs labelled
-#        e2e, then operator-sdk scorecard on the bundle.
+#        e2e, then operator-sdk scorecard on the bundle, then the install mode.
+#   install: removes a kustomize-deployed operator and runs the specs labelled install (the
+#        one-file install and the Helm chart, each installed, used and removed).
 #   olm: installs OLM, builds the operator, bundle and catalog images of this release and of
 #        the one it replaces, removes a kustomize-deployed operator, and runs the specs
 #        labelled olm (run bundle, run bundle-upgrade, catalog Subscription, uninstall).
@@ -24,6 +26,14 @@ export E2E_NGINX_IMAGE_B=127.0.0.1:5000/nginx:1.22-slim
 export E2E_NGINX_IMAGE_EXITS=127.0.0.1:5000/nginx:1.22-exits-at-start
 ginkgo() { bin/ginkgo -v --label-filter="$1" --poll-progress-after=120s --timeout=40m ./test/e2e; }
 
+install_paths() {
+  make -s images helm
+  CLUSTER_STATE=$state test/cluster/images/build.sh prober
+  # dist/install.yaml and the chart install the operator image of this version, from the local registry.
+  timeout 120 make undeploy ignore-not-found=true
+  E2E_VERSION=$(make -s print-VERSION) ginkgo install
+}
+
 case $mode in
   e2e)
     make deploy-local
@@ -31,6 +41,10 @@ case $mode in
     ginkgo "${E2E_LABELS:-e2e}"
     # Scorecard's basic and olm suites plus our own test, as pods in the same cluster.
     make scorecard
+    install_paths
+    ;;
+  install)
+    install_paths
     ;;
   olm)
     make olm-install images previous-release-images bundle-build catalog-build
@@ -58,5 +72,5 @@ case $mode in
     export E2E_VERSION E2E_PREVIOUS_VERSION E2E_INDEX_IMAGE
     ginkgo olm
     ;;
-  *) echo "usage: $0 [e2e|olm]" >&2; exit 2 ;;
+  *) echo "usage: $0 [e2e|install|olm]" >&2; exit 2 ;;
 esac
