@@ -68,9 +68,10 @@ generate: controller-gen ## Generate DeepCopy methods.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
 
 .PHONY: docs
-docs: crd-ref-docs ## Generate the API reference (docs/api.md) from api/v1alpha1.
+docs: crd-ref-docs ## Generate the API reference (docs/api.md) from api/v1alpha1 and docs/metrics.md from the metric registry.
 	$(CRD_REF_DOCS) --source-path=api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown \
 		--max-depth=20 --output-path=docs/api.md
+	go run ./hack/metrics-docs docs/metrics.md
 
 .PHONY: fmt
 fmt: ## Run go fmt.

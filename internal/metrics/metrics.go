@@ -72,8 +72,11 @@ var (
 	}{DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal}
 )
 
+// Collectors are the operator's own metrics, as registered; docs/metrics.md lists them.
+var Collectors = []prometheus.Collector{DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal}
+
 func init() {
-	ctrlmetrics.Registry.MustRegister(DesiredReplicas, ReadyReplicas, ConditionStatus, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal)
+	ctrlmetrics.Registry.MustRegister(Collectors...)
 }
 
 // ForgetWebServer drops every series of a deleted WebServer, so deleted objects do not

@@ -1,0 +1,36 @@
+package metrics
+
+import (
+	"os"
+	"testing"
+)
+
+func TestReferenceDescribesEveryMetric(t *testing.T) {
+	families, err := Reference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(families) != len(Collectors) {
+		t.Fatalf("want %d families, got %d", len(Collectors), len(families))
+	}
+	for _, f := range families {
+		if f.Help == "" || f.Type == "" || len(f.Labels) == 0 || f.Labels[0] != "namespace" {
+			t.Errorf("incomplete reference of %s: %+v", f.Name, f)
+		}
+	}
+}
+
+// TestDocsListTheRegistry: docs/metrics.md is what `make docs` generates from the registry.
+func TestDocsListTheRegistry(t *testing.T) {
+	families, err := Reference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := os.ReadFile("../../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(docs) != Markdown(families) {
+		t.Error("docs/metrics.md differs from the registry: run make docs")
+	}
+}
