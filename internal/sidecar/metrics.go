@@ -1,0 +1,90 @@
+package sidecar
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metric names of the operand (the canary analysis and the alerts read these).
+const (
+	RequestsTotal   = "webserver_http_requests_total"
+	RequestDuration = "webserver_http_request_duration_seconds"
+	ResponseBytes   = "webserver_http_response_bytes_total"
+	LogErrorsTotal  = "webserver_metrics_log_errors_total"
+	LogDroppedTotal = "webserver_metrics_log_dropped_total"
+	RevisionLabel   = "revision"
+)
+
+// DurationBuckets span a static file served from memory to a slow upstream.
+var DurationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// Requests counts and times what nginx logged, labelled with the pod's revision.
+type Requests struct {
+	total     *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	bytes     prometheus.Counter
+	logErrors prometheus.Counter
+	dropped   prometheus.Counter
+
+	mu          sync.Mutex
+	lastDropped uint32
+}
+
+// NewRequests registers the request metrics of revision on reg.
+func NewRequests(reg prometheus.Registerer, revision string) *Requests {
+	constLabels := prometheus.Labels{RevisionLabel: revision}
+	r := &Requests{
+		total: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: RequestsTotal, ConstLabels: constLabels,
+			Help: "Requests nginx answered, by status code, status class and method.",
+		}, []string{"code", "class", "method"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: RequestDuration, ConstLabels: constLabels, Buckets: DurationBuckets,
+			Help: "Time from the first byte read from the client to the last byte sent, by status class.",
+		}, []string{"class"}),
+		bytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: ResponseBytes, ConstLabels: constLabels,
+			Help: "Bytes sent to clients, headers included.",
+		}),
+		logErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: LogErrorsTotal, ConstLabels: constLabels,
+			Help: "Log messages from nginx that could not be read as a request record.",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: LogDroppedTotal, ConstLabels: constLabels,
+			Help: "Request records the kernel dropped because the metrics container read too slowly; the request counts miss them.",
+		}),
+	}
+	reg.MustRegister(r.total, r.duration, r.bytes, r.logErrors, r.dropped)
+	return r
+}
+
+// Observe adds one logged request.
+func (r *Requests) Observe(rec Record) {
+	class := rec.CodeClass()
+	r.total.WithLabelValues(strconv.Itoa(rec.Status), class, rec.MethodLabel()).Inc()
+	r.duration.WithLabelValues(class).Observe(rec.Duration)
+	r.bytes.Add(rec.Bytes)
+}
+
+// Dropped takes the kernel's running count of dropped datagrams.
+func (r *Requests) Dropped(count uint32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if count > r.lastDropped {
+		r.dropped.Add(float64(count - r.lastDropped))
+		r.lastDropped = count
+	}
+}
+
+// ObserveMessage parses a syslog message and adds its request, counting what it cannot read.
+func (r *Requests) ObserveMessage(msg []byte) {
+	rec, err := ParseRecord(msg)
+	if err != nil {
+		r.logErrors.Inc()
+		return
+	}
+	r.Observe(rec)
+}
