@@ -19,6 +19,7 @@ CONTROLLER_TOOLS_VERSION ?= v0.20.0
 KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.6.0
 CRD_REF_DOCS_VERSION ?= v0.3.0
+HELM_VERSION ?= v3.22.0
 GINKGO_VERSION ?= $(shell go list -m -f '{{.Version}}' github.com/onsi/ginkgo/v2)
 # Kubernetes binaries for envtest (and the local cluster) come from hack/tools/k8s/go.mod.
 K8S_VERSION ?= $(shell awk '$$1 == "k8s.io/kubernetes" {print substr($$2, 2); exit}' hack/tools/k8s/go.mod)
@@ -39,6 +40,7 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 GINKGO ?= $(LOCALBIN)/ginkgo
 CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs
+HELM ?= $(LOCALBIN)/helm
 
 LOCAL_BIN_MANAGER = $(LOCALBIN)/manager
 version-ldflags = -s -w -X github.com/webserver-operator/webserver-operator/internal/version.Version=$(1)
@@ -86,15 +88,15 @@ lint: golangci-lint ## Run golangci-lint.
 	$(GOLANGCI_LINT) run
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets ginkgo ## Run unit and envtest (real kube-apiserver + etcd) tests.
+test: manifests generate chart fmt vet envtest-assets ginkgo test-chart ## Run unit and envtest (real kube-apiserver + etcd) tests.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(GINKGO) -r --randomize-all --fail-on-pending --fail-on-empty \
-		--skip-package=test/e2e --cover --coverprofile=cover.out --output-dir=$(LOCALBIN) ./api/... ./internal/... ./test/bundle/... ./test/policy/... ./test/docs/...
+		--skip-package=test/e2e --cover --coverprofile=cover.out --output-dir=$(LOCALBIN) ./api/... ./internal/... ./test/bundle/... ./test/policy/... ./test/docs/... ./test/chart/...
 
 .PHONY: verify
-verify: manifests generate fmt catalog docs build-installer ## Regenerate everything (code, manifests, bundle, catalog) and fail when the tree changes.
+verify: manifests generate chart fmt catalog docs build-installer ## Regenerate everything (code, manifests, bundle, catalog) and fail when the tree changes.
 	go mod tidy
 	@if [ -n "$$(git status --porcelain)" ]; then \
-		echo "Generated files or go.mod are out of date; run 'make manifests generate fmt' and 'go mod tidy':"; \
+		echo "Generated files or go.mod are out of date; run 'make manifests generate chart fmt' and 'go mod tidy':"; \
 		git status --porcelain; git --no-pager diff --stat; exit 1; \
 	fi
 
@@ -366,6 +368,32 @@ golangci-lint: ## Build golangci-lint.
 .PHONY: crd-ref-docs
 crd-ref-docs: ## Build crd-ref-docs (the API reference generator).
 	$(call go-install-tool,$(CRD_REF_DOCS),github.com/elastic/crd-ref-docs,$(CRD_REF_DOCS_VERSION))
+
+##@ Helm chart
+
+.PHONY: helm
+helm: ## Build helm.
+	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+
+.PHONY: chart
+chart: manifests kustomize ## Regenerate the chart's CRD, manager rules, admission policy and version (dist/chart) from config/ and VERSION.
+	VERSION=$(VERSION) KUSTOMIZE=$(KUSTOMIZE) hack/chart-sync.sh
+
+# A helm built by go install assumes Kubernetes 1.20, older than the chart's kubeVersion:
+# render for the Kubernetes envtest runs. Each set switches options away from the defaults.
+CHART_KUBE_VERSION ?= $(K8S_VERSION)
+CHART_VALUE_SETS = '' serviceMonitor.enabled=true metrics.secure=false,serviceMonitor.enabled=true \
+	metrics.enabled=false,serviceMonitor.enabled=true,leaderElection.enabled=false,crd.enable=false,admissionPolicy.enabled=false \
+	crd.keep=false,replicas=2,maxConcurrentReconciles=8,image.tag=sha256:0123,nodeSelector.a=b,podAnnotations.a=b
+
+.PHONY: test-chart
+test-chart: helm kustomize ## Lint the chart and render it with the defaults and with every option switched.
+	@for set in $(CHART_VALUE_SETS); do \
+		echo "helm lint and template: $${set:-defaults}"; \
+		$(HELM) lint --strict --quiet --kube-version $(CHART_KUBE_VERSION) dist/chart $${set:+--set $$set}; \
+		$(HELM) template webserver-operator dist/chart -n webserver-operator-system --kube-version $(CHART_KUBE_VERSION) \
+			$${set:+--set $$set} >/dev/null; \
+	done
 
 .PHONY: ginkgo
 ginkgo: ## Build the ginkgo CLI at the version go.mod pins.
