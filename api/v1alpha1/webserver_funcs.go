@@ -112,3 +112,12 @@ func (ws *WebServer) HTTPSServicePort() int32 {
 func (ws *WebServer) RedirectsHTTP() bool {
 	return ws.Spec.TLS != nil && (ws.Spec.TLS.RedirectHTTP == nil || *ws.Spec.TLS.RedirectHTTP)
 }
+
+// MetricsPort is the container port of the metrics container (monitoring.enabled): it
+// serves /metrics on TCP and receives nginx's request log on UDP at 127.0.0.1.
+const MetricsPort = 9113
+
+// MonitoringEnabled says whether the pods run the metrics container.
+func (ws *WebServer) MonitoringEnabled() bool {
+	return ws.Spec.Monitoring != nil && ws.Spec.Monitoring.Enabled
+}

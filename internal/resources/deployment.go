@@ -78,6 +78,10 @@ type WorkloadInputs struct {
 	ReplicasManaged bool // false when something else (an HPA) owns spec.replicas
 	// Format is the pod template format to build; zero means CurrentTemplateFormat.
 	Format TemplateFormat
+	// Revision names what the pods run; the metrics container labels its metrics with it.
+	Revision string
+	// MetricsImage runs the metrics container (monitoring.enabled).
+	MetricsImage string
 }
 
 func (in WorkloadInputs) format() TemplateFormat {
@@ -140,6 +144,9 @@ func podTemplate(ws *webserverv1alpha1.WebServer, in WorkloadInputs) *corev1ac.P
 		WithTerminationGracePeriodSeconds(30).
 		WithContainers(nginxContainer(ws, in, extra.Env)).
 		WithVolumes(volumes(ws, in)...)
+	if ws.MonitoringEnabled() {
+		pod.WithInitContainers(metricsContainer(in))
+	}
 	if len(extra.NodeSelector) > 0 {
 		pod.WithNodeSelector(extra.NodeSelector)
 	}

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/sidecar"
 )
 
 // Paths inside the nginx container. Everything nginx writes goes to /tmp (an emptyDir),
@@ -67,7 +68,7 @@ http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     access_log /dev/stdout;
-    server_tokens off;
+%[13]s    server_tokens off;
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65;
@@ -91,15 +92,41 @@ http {
 %[12]s
     server {
 %[8]s
-        root %[9]s;
+%[14]s        root %[9]s;
         index index.html;
 
 %[10]s
     }
 }
 `, ws.Namespace, ws.Name, workers, TmpDir, webserverv1alpha1.StatusPort, HealthPath, StatusPath,
-		siteListen(ws), DocumentRoot, indent(serverBlock, "        "), statusAccess(ws), redirectServer(ws)+authServer(ws))
+		siteListen(ws), DocumentRoot, indent(serverBlock, "        "), statusAccess(ws), redirectServer(ws)+authServer(ws),
+		metricsLog(ws), innerSiteLog(ws))
 	return b.String()
+}
+
+// metricsLog sends one JSON record per request to the metrics container over syslog on
+// localhost (monitoring.enabled). Kubelet probes are not user traffic and are left out;
+// the status server logs nothing at all.
+func metricsLog(ws *webserverv1alpha1.WebServer) string {
+	if !ws.MonitoringEnabled() {
+		return ""
+	}
+	return fmt.Sprintf(`    log_format webserver_metrics escape=json %s;
+    map $http_user_agent $webserver_metrics_request {
+        ~^kube-probe/ 0;
+        default 1;
+    }
+    access_log syslog:server=127.0.0.1:%d,tag=nginx,nohostname webserver_metrics if=$webserver_metrics_request;
+`, sidecar.LogFormat, webserverv1alpha1.MetricsPort)
+}
+
+// innerSiteLog keeps the hop from the auth server to the user's server block out of the
+// metrics: the auth server already recorded the request as the client saw it.
+func innerSiteLog(ws *webserverv1alpha1.WebServer) string {
+	if !ws.MonitoringEnabled() || ws.BasicAuth() == nil {
+		return ""
+	}
+	return "        access_log /dev/stdout;\n"
 }
 
 // siteListen are the listen directives of the server block holding the user's config:

@@ -1,0 +1,57 @@
+package resources
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+)
+
+const (
+	// MetricsContainerName is the container that turns nginx's request log into metrics.
+	MetricsContainerName = "metrics"
+	// MetricsPortName names the metrics port on the pods and on the Service.
+	MetricsPortName = "metrics"
+	// RevisionEnv tells the metrics container the revision its pod runs.
+	RevisionEnv = "WEBSERVER_REVISION"
+)
+
+// The metrics container's own resources (requests == limits): it reads one datagram per
+// request and holds a few counters; the Go soft limit stays below the container's limit.
+var (
+	metricsCPU      = resource.MustParse("50m")
+	metricsMemory   = resource.MustParse("32Mi")
+	metricsGoMemory = "24MiB"
+)
+
+// metricsContainer runs as a native sidecar (an init container that keeps running): it
+// listens before nginx starts, so no record of the first requests is lost, and it stops
+// after nginx, so neither are the last ones. It is not part of the pod's readiness: the
+// site serves whether or not its metrics do.
+func metricsContainer(in WorkloadInputs) *corev1ac.ContainerApplyConfiguration {
+	limits := corev1.ResourceList{corev1.ResourceCPU: metricsCPU, corev1.ResourceMemory: metricsMemory}
+	health := func() *corev1ac.ProbeApplyConfiguration {
+		return corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/healthz").WithPort(intstr.FromString(MetricsPortName)))
+	}
+	return corev1ac.Container().
+		WithName(MetricsContainerName).
+		WithImage(in.MetricsImage).
+		WithCommand("/webserver-metrics").
+		WithArgs(
+			fmt.Sprintf("--log-address=127.0.0.1:%d", webserverv1alpha1.MetricsPort),
+			fmt.Sprintf("--metrics-address=:%d", webserverv1alpha1.MetricsPort),
+			fmt.Sprintf("--stub-status-url=http://127.0.0.1:%d%s", webserverv1alpha1.StatusPort, StatusPath)).
+		WithEnv(
+			corev1ac.EnvVar().WithName(RevisionEnv).WithValue(in.Revision),
+			corev1ac.EnvVar().WithName("GOMEMLIMIT").WithValue(metricsGoMemory)).
+		WithPorts(corev1ac.ContainerPort().WithName(MetricsPortName).WithContainerPort(webserverv1alpha1.MetricsPort).WithProtocol(corev1.ProtocolTCP)).
+		WithRestartPolicy(corev1.ContainerRestartPolicyAlways).
+		WithResources(corev1ac.ResourceRequirements().WithRequests(limits).WithLimits(limits)).
+		WithStartupProbe(health().WithPeriodSeconds(1).WithFailureThreshold(30)).
+		WithLivenessProbe(health().WithPeriodSeconds(10).WithFailureThreshold(3)).
+		WithSecurityContext(ContainerSecurityContext())
+}
