@@ -12,9 +12,19 @@ RUN go mod download
 COPY main.go main.go
 COPY api/ api/
 COPY internal/ internal/
+COPY cmd/ cmd/
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath \
     -ldflags "-s -w -X github.com/webserver-operator/webserver-operator/internal/version.Version=${VERSION}" \
     -o manager .
+
+RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -ldflags "-s -w" \
+    -o webserver-metrics ./cmd/webserver-metrics
+
+# The metrics container of monitored WebServers: docker build --target metrics.
+FROM gcr.io/distroless/static:nonroot AS metrics
+COPY --from=builder /workspace/webserver-metrics /webserver-metrics
+USER 65532:65532
+ENTRYPOINT ["/webserver-metrics"]
 
 FROM gcr.io/distroless/static:nonroot
 WORKDIR /

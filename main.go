@@ -29,6 +29,10 @@ import (
 // fallbackNginxImage is used when RELATED_IMAGE_NGINX is unset (e.g. make run).
 const fallbackNginxImage = "nginx:1.27"
 
+// fallbackMetricsImage is this version's metrics container image, for when
+// RELATED_IMAGE_METRICS is unset.
+var fallbackMetricsImage = "127.0.0.1:5000/webserver-operator-metrics:v" + version.Version
+
 // namespaceFile holds the namespace of the pod the operator runs in.
 const namespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
@@ -105,12 +109,17 @@ func main() {
 	if defaultImage == "" {
 		defaultImage = fallbackNginxImage
 	}
+	metricsImage := os.Getenv("RELATED_IMAGE_METRICS")
+	if metricsImage == "" {
+		metricsImage = fallbackMetricsImage
+	}
 	ctx := ctrl.SetupSignalHandler()
 	reconciler := &controller.WebServerReconciler{
 		Client:                  mgr.GetClient(),
 		APIReader:               mgr.GetAPIReader(),
 		Recorder:                mgr.GetEventRecorder("webserver-operator"),
 		DefaultImage:            defaultImage,
+		MetricsImage:            metricsImage,
 		OperatorVersion:         version.Version,
 		MaxConcurrentReconciles: maxConcurrentReconciles,
 		PodLogs:                 controller.ClientsetPodLogs(clientset),

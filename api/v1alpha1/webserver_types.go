@@ -12,6 +12,7 @@ import (
 const StatusPort = 8079
 
 // WebServerSpec is the desired state of a fleet of nginx web servers.
+// +kubebuilder:validation:XValidation:rule="!has(self.monitoring) || !has(self.monitoring.enabled) || !self.monitoring.enabled || ((!has(self.port) || self.port != 9113) && (!has(self.tls) || !has(self.tls.port) || self.tls.port != 9113))",message="spec.port and spec.tls.port cannot be 9113 with spec.monitoring.enabled: the metrics container uses it; choose another port",fieldPath=".monitoring"
 // +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.tls) || (has(self.tls.redirectHTTP) && !self.tls.redirectHTTP)",message="spec.ingress sends plain HTTP to the Service, which spec.tls would answer with a redirect back to the Ingress: set spec.tls.redirectHTTP to false, or end TLS at the Ingress (spec.ingress.tls) and remove spec.tls",fieldPath=".ingress"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.port) || !has(self.port) || self.tls.port != self.port",message="spec.tls.port must differ from spec.port: HTTP and HTTPS need container ports of their own",fieldPath=".tls.port"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.servicePort) || !has(self.service.port) || self.tls.servicePort != self.service.port",message="spec.tls.servicePort must differ from spec.service.port: HTTP and HTTPS need Service ports of their own",fieldPath=".tls.servicePort"
@@ -150,8 +151,8 @@ type WebServerSpec struct {
 	RestartedAt string `json:"restartedAt,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring"}
-	// Monitoring adds an nginx metrics exporter, a ServiceMonitor and a PrometheusRule.
-	// This operator version does not implement it yet: it rejects enabled: true.
+	// Monitoring adds a metrics container to every pod and, when the Prometheus Operator
+	// is installed, a PodMonitor and a PrometheusRule with the WebServer's alerts.
 	// +optional
 	Monitoring *MonitoringSpec `json:"monitoring,omitempty"`
 }
@@ -546,14 +547,35 @@ type CanarySpec struct {
 	CheckPath string `json:"checkPath,omitempty"`
 }
 
-// MonitoringSpec configures metrics for the nginx pods.
+// MonitoringSpec configures metrics and alerts for the nginx pods.
 type MonitoringSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Monitoring Enabled",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
-	// Enabled adds an nginx exporter sidecar, and a ServiceMonitor and PrometheusRule
-	// when the Prometheus Operator is installed. This operator version rejects true.
-	// +kubebuilder:validation:XValidation:rule="!self",message="spec.monitoring.enabled is not supported by this operator version; leave it unset or false"
+	// Enabled adds a metrics container to every pod: requests by status code and method, a
+	// request-duration histogram, bytes sent and connections, labelled with the pod's
+	// revision, served on port 9113 (/metrics). When the Prometheus Operator's CRDs exist,
+	// a PodMonitor has Prometheus scrape it and a PrometheusRule holds the alerts: site
+	// down (critical), error ratio and latency above the thresholds below, a failed
+	// rollout (warning). Turning it on or off rolls the pods.
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Error Ratio Alert (%)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:number"}
+	// ErrorRatioPercent is the share of requests answered with 5xx, over 5 minutes, above
+	// which the WebServerErrorRatioHigh alert fires (after 5 minutes), e.g. 5.
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	ErrorRatioPercent int32 `json:"errorRatioPercent,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Latency Alert (ms)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:monitoring","urn:alm:descriptor:com.tectonic.ui:number"}
+	// LatencyP95Milliseconds is the 95th percentile of request duration, over 5 minutes,
+	// above which the WebServerLatencyHigh alert fires (after 10 minutes), e.g. 500.
+	// +kubebuilder:default=500
+	// +kubebuilder:validation:Minimum=10
+	// +kubebuilder:validation:Maximum=60000
+	// +optional
+	LatencyP95Milliseconds int32 `json:"latencyP95Milliseconds,omitempty"`
 }
 
 // WebServerStatus is the observed state of a WebServer, recomputed on every reconcile.

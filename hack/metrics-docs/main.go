@@ -14,8 +14,12 @@ func main() {
 		os.Exit(2)
 	}
 	families, err := metrics.Reference()
+	var operand []metrics.Family
 	if err == nil {
-		err = os.WriteFile(os.Args[1], []byte(metrics.Markdown(families)), 0o644)
+		operand, err = metrics.OperandReference()
+	}
+	if err == nil {
+		err = os.WriteFile(os.Args[1], []byte(metrics.Markdown(families, operand)), 0o644)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -80,6 +80,7 @@ func (r revision) workloadInputs(ws *webserverv1alpha1.WebServer, format resourc
 		RestartedAt:     r.RestartedAt,
 		ReplicasManaged: true,
 		Format:          format,
+		Revision:        r.name(),
 	}
 }
 

@@ -19,6 +19,8 @@ type scope struct {
 
 	// image is the nginx image to run.
 	image string
+	// metricsImage is the operator's image of the metrics container (monitoring.enabled).
+	metricsImage string
 	// config is the outcome of resolving and rendering the nginx config.
 	config configResult
 	// deployment is the Deployment as observed, then as applied; nil while absent.

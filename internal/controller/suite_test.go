@@ -39,6 +39,7 @@ import (
 
 const (
 	testDefaultImage = "registry.example/nginx:1.26"
+	testMetricsImage = "registry.example/webserver-operator-metrics:test"
 	timeout          = 20 * time.Second
 	interval         = 100 * time.Millisecond
 )
@@ -101,6 +102,8 @@ var _ = BeforeSuite(func() {
 		OperatorVersion:         "test-version",
 		MaxConcurrentReconciles: 2,
 		BlockedRecheck:          2 * time.Second,
+		MonitoringRecheck:       time.Second,
+		MetricsImage:            testMetricsImage,
 	}
 	Expect(reconciler.SetupWithManager(ctx, mgr)).To(Succeed())
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -42,6 +43,12 @@ type WebServerReconciler struct {
 	Recorder  events.EventRecorder
 	// DefaultImage is the nginx image for WebServers that name none (RELATED_IMAGE_NGINX).
 	DefaultImage string
+	// MetricsImage runs the metrics container of monitored WebServers (RELATED_IMAGE_METRICS).
+	MetricsImage string
+	// MonitoringRecheck overrides MonitoringCRDRecheckInterval (tests).
+	MonitoringRecheck time.Duration
+	// monitoringSeen is set once the Prometheus Operator's CRDs were found.
+	monitoringSeen atomic.Bool
 	// OperatorVersion is written to status.reconciledBy.
 	OperatorVersion string
 	// MaxConcurrentReconciles is the number of WebServers reconciled in parallel.
@@ -111,6 +118,7 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 
 	s := newScope(ws, r.DefaultImage)
+	s.metricsImage = r.MetricsImage
 	defer func() {
 		if s.stale {
 			// The cache lags behind the operator's own writes: act once it caught up.
@@ -142,6 +150,7 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		r.reconcileIngress,
 		r.reconcilePodDisruptionBudget,
 		r.reconcileAutoscaler,
+		r.reconcileMonitoring,
 		r.reconcileUpgrade,
 	}
 	result := ctrl.Result{}

@@ -80,7 +80,7 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		s.config.serverBlockLines = strings.Count(strings.TrimRight(refs.serverBlock, "\n"), "\n") + 1
 	}
 	s.templateFormat, err = chooseTemplateFormat(s.deployment, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
-		return resources.Deployment(s.ws, workloadInputs(s, format))
+		return resources.Deployment(s.ws, s.workloadInputs(specRevision(s), format))
 	})
 	if err != nil {
 		return ctrl.Result{}, err
@@ -225,12 +225,12 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 	if target != s.revisions.spec {
 		var err error
 		if format, err = chooseTemplateFormat(s.deployment, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
-			return resources.Deployment(ws, target.workloadInputs(ws, format))
+			return resources.Deployment(ws, s.workloadInputs(target, format))
 		}); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	desired := resources.Deployment(ws, target.workloadInputs(ws, format))
+	desired := resources.Deployment(ws, s.workloadInputs(target, format))
 	var observed client.Object
 	if s.deployment != nil {
 		observed = s.deployment
@@ -274,9 +274,28 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 	return ctrl.Result{}, nil
 }
 
-// workloadInputs are the resolved inputs of the Deployment in the given template format.
-func workloadInputs(s *scope, format resources.TemplateFormat) resources.WorkloadInputs {
-	return specRevision(s).workloadInputs(s.ws, format)
+// workloadInputs are the inputs of a Deployment that runs target in the given template
+// format. Pods that already run target keep the metrics image they run, so an operator
+// upgrade that ships a new one restarts no pod; the next rollout takes the new image.
+func (s *scope) workloadInputs(target revision, format resources.TemplateFormat) resources.WorkloadInputs {
+	in := target.workloadInputs(s.ws, format)
+	in.MetricsImage = s.metricsImage
+	if live, ok := deploymentRevision(s.deployment); ok && live == target {
+		if image := metricsContainerImage(s.deployment); image != "" {
+			in.MetricsImage = image
+		}
+	}
+	return in
+}
+
+// metricsContainerImage is the image of the Deployment's metrics container, "" without one.
+func metricsContainerImage(dep *appsv1.Deployment) string {
+	for _, c := range dep.Spec.Template.Spec.InitContainers {
+		if c.Name == resources.MetricsContainerName {
+			return c.Image
+		}
+	}
+	return ""
 }
 
 // getOptional reads a child from the cache, leaving obj empty when it does not exist.

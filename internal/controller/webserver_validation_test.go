@@ -85,9 +85,13 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Entry("a failure threshold below 5 s", "threshold", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.FailureThresholdSeconds = ptr.To[int32](2)
 		}, "spec.upgrade.failureThresholdSeconds"),
-		Entry("monitoring enabled", "monitoring", func(ws *webserverv1alpha1.WebServer) {
+		Entry("the metrics port as the site's port", "monitoring-port", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Port = webserverv1alpha1.MetricsPort
 			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
-		}, "spec.monitoring.enabled is not supported by this operator version"),
+		}, "spec.port and spec.tls.port cannot be 9113 with spec.monitoring.enabled"),
+		Entry("an error ratio alert above 100 %", "monitoring-ratio", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true, ErrorRatioPercent: 101}
+		}, "spec.monitoring.errorRatioPercent"),
 
 		// Values that can never work.
 		Entry("a negative maxSurge", "surge-neg", func(ws *webserverv1alpha1.WebServer) {
@@ -318,7 +322,7 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		older := current.DeepCopy()
 		Expect(older.Versions).To(HaveLen(1))
 		schema := older.Versions[0].Schema.OpenAPIV3Schema
-		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 4))
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 3))
 
 		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
 		stored.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{CheckPath: "/"}

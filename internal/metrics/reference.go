@@ -2,12 +2,16 @@ package metrics
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/webserver-operator/webserver-operator/internal/sidecar"
 )
 
 // Family is one metric as a scrape shows it: name, type, help and labels.
@@ -77,8 +81,35 @@ func parseDesc(s string) (Family, error) {
 	return f, nil
 }
 
-// Markdown renders docs/metrics.md from the families.
-func Markdown(families []Family) string {
+// OperandReference describes the metrics of a WebServer pod's metrics container, as a
+// scrape of it shows them (its registry, gathered with one request and a status page).
+func OperandReference() ([]Family, error) {
+	status := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("Active connections: 1 \nserver accepts handled requests\n 1 1 1 \nReading: 0 Writing: 1 Waiting: 0 \n"))
+	}))
+	defer status.Close()
+	reg := prometheus.NewPedanticRegistry()
+	sidecar.NewRequests(reg, "r").Observe(sidecar.Record{Status: 200, Method: "GET"})
+	reg.MustRegister(sidecar.NewConnections(status.URL, "r"))
+	gathered, err := reg.Gather()
+	if err != nil {
+		return nil, err
+	}
+	families := make([]Family, 0, len(gathered))
+	for _, mf := range gathered {
+		f := Family{Name: mf.GetName(), Help: mf.GetHelp(), Type: strings.ToLower(mf.GetType().String())}
+		if len(mf.GetMetric()) > 0 {
+			for _, l := range mf.GetMetric()[0].GetLabel() {
+				f.Labels = append(f.Labels, l.GetName())
+			}
+		}
+		families = append(families, f)
+	}
+	return families, nil
+}
+
+// Markdown renders docs/metrics.md from the operator's and the pods' families.
+func Markdown(families, operand []Family) string {
 	var b strings.Builder
 	b.WriteString(`# Metrics
 
@@ -88,13 +119,28 @@ controller-runtime's own (` + "`controller_runtime_reconcile_*`" + `, ` + "`work
 ` + "`rest_client_*`" + `, Go and process metrics), these are the operator's, one series per
 WebServer (labels ` + "`namespace`" + ` and ` + "`name`" + `), dropped when the WebServer is deleted.
 
-This page is generated from the operator's registry by ` + "`make docs`" + `; a test fails when they differ.
+This page is generated from the registries by ` + "`make docs`" + `; a test fails when they differ.
 
-| metric | type | labels | meaning |
-|---|---|---|---|
 `)
-	for _, f := range families {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.Name, f.Type, "`"+strings.Join(f.Labels, "`, `")+"`", f.Help)
-	}
+	table(&b, families)
+	b.WriteString(`
+## The pods' metrics (spec.monitoring)
+
+With ` + "`spec.monitoring.enabled`" + `, every pod runs a metrics container that serves these on port
+9113 (` + "`/metrics`" + `, plain HTTP inside the cluster; no Service exposes it). They come from
+nginx's own request log (one record per request, kubelet probes left out) and its
+stub_status page, read at each scrape. Every series carries the pod's ` + "`revision`" + `; a
+Prometheus scraping through the WebServer's PodMonitor adds ` + "`namespace`" + `, ` + "`pod`" + ` and
+` + "`webserver`" + ` (the WebServer's name).
+
+`)
+	table(&b, operand)
 	return b.String()
+}
+
+func table(b *strings.Builder, families []Family) {
+	b.WriteString("| metric | type | labels | meaning |\n|---|---|---|---|\n")
+	for _, f := range families {
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", f.Name, f.Type, "`"+strings.Join(f.Labels, "`, `")+"`", f.Help)
+	}
 }

@@ -93,23 +93,23 @@ func PrometheusRule(ws *webserverv1alpha1.WebServer, t AlertThresholds) *unstruc
 	object := fmt.Sprintf(`namespace=%q,name=%q`, ws.Namespace, ws.Name)
 	requests := fmt.Sprintf(`sum(rate(%s{%s}[5m]))`, sidecar.RequestsTotal, site)
 	rules := []any{
-		alert(AlertSiteDown, "critical", "1m",
+		alert(ws, AlertSiteDown, "critical", "1m",
 			// Pods are wanted (not idle) but no nginx answers its metrics container.
 			fmt.Sprintf(`(max(webserver_operator_webserver_desired_replicas{%s}) > 0) unless on() (sum(webserver_nginx_up{%s}) > 0)`, object, site),
 			"WebServer "+ws.Namespace+"/"+ws.Name+" is down",
 			"No pod of WebServer "+ws.Namespace+"/"+ws.Name+" answers, although pods are desired."),
-		alert(AlertErrorRatioHigh, "warning", "5m",
+		alert(ws, AlertErrorRatioHigh, "warning", "5m",
 			fmt.Sprintf(`sum(rate(%s{%s,class="5xx"}[5m])) / %s > %s`, sidecar.RequestsTotal, site, requests, strconv.FormatFloat(t.ErrorRatio, 'f', -1, 64)),
 			"WebServer "+ws.Namespace+"/"+ws.Name+" answers with server errors",
-			fmt.Sprintf("More than %s %% of the requests of WebServer %s/%s get a 5xx answer (now {{ $value | humanizePercentage }}).",
+			fmt.Sprintf("More than %s %% of the requests of WebServer %s/%s got a 5xx answer over the last 5 minutes.",
 				strconv.FormatFloat(t.ErrorRatio*100, 'f', -1, 64), ws.Namespace, ws.Name)),
-		alert(AlertLatencyHigh, "warning", "10m",
+		alert(ws, AlertLatencyHigh, "warning", "10m",
 			fmt.Sprintf(`histogram_quantile(0.95, sum by (le) (rate(%s_bucket{%s}[5m]))) > %s`,
 				sidecar.RequestDuration, site, strconv.FormatFloat(t.LatencyP95.Seconds(), 'f', -1, 64)),
 			"WebServer "+ws.Namespace+"/"+ws.Name+" answers slowly",
-			fmt.Sprintf("The 95th percentile of request duration of WebServer %s/%s is above %s (now {{ $value | humanizeDuration }}).",
+			fmt.Sprintf("The 95th percentile of request duration of WebServer %s/%s was above %s over the last 5 minutes.",
 				ws.Namespace, ws.Name, t.LatencyP95)),
-		alert(AlertRolloutFailed, "warning", "0s",
+		alert(ws, AlertRolloutFailed, "warning", "0s",
 			fmt.Sprintf(`increase(webserver_operator_upgrades_total{%s,result=~"failed|rolled_back"}[15m]) > 0`, object),
 			"A rollout of WebServer "+ws.Namespace+"/"+ws.Name+" failed",
 			"A new revision of WebServer "+ws.Namespace+"/"+ws.Name+" failed in the last 15 minutes and was rolled back or left in place; its status says why."),
@@ -119,11 +119,13 @@ func PrometheusRule(ws *webserverv1alpha1.WebServer, t AlertThresholds) *unstruc
 	})
 }
 
-func alert(name, severity, forDuration, expr, summary, description string) map[string]any {
+// alert is one rule; its labels name the WebServer, whatever the expression keeps, so an
+// Alertmanager can route by namespace and site.
+func alert(ws *webserverv1alpha1.WebServer, name, severity, forDuration, expr, summary, description string) map[string]any {
 	r := map[string]any{
 		"alert":  name,
 		"expr":   expr,
-		"labels": map[string]any{"severity": severity},
+		"labels": map[string]any{"severity": severity, "namespace": ws.Namespace, WebServerLabel: ws.Name},
 		"annotations": map[string]any{
 			"summary":     summary,
 			"description": description,
@@ -134,4 +136,18 @@ func alert(name, severity, forDuration, expr, summary, description string) map[s
 		r["for"] = forDuration
 	}
 	return r
+}
+
+// AlertThresholdsOf are the spec's thresholds, defaults where it sets none.
+func AlertThresholdsOf(ws *webserverv1alpha1.WebServer) AlertThresholds {
+	t := DefaultAlertThresholds
+	if m := ws.Spec.Monitoring; m != nil {
+		if m.ErrorRatioPercent > 0 {
+			t.ErrorRatio = float64(m.ErrorRatioPercent) / 100
+		}
+		if m.LatencyP95Milliseconds > 0 {
+			t.LatencyP95 = time.Duration(m.LatencyP95Milliseconds) * time.Millisecond
+		}
+	}
+	return t
 }

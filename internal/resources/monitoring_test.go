@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +131,21 @@ func TestNginxConfLogsForMetricsOnlyWithMonitoring(t *testing.T) {
 	ws.Spec.Monitoring = nil
 	if conf := RenderNginxConf(ws, "", ContainerResources(ws)); strings.Contains(conf, "syslog") {
 		t.Error("nginx.conf sends to syslog without monitoring")
+	}
+}
+
+// TestEveryAlertHasARunbook: runbook_url points into docs/runbooks, which must hold the page.
+func TestEveryAlertHasARunbook(t *testing.T) {
+	for _, name := range []string{AlertSiteDown, AlertErrorRatioHigh, AlertLatencyHigh, AlertRolloutFailed} {
+		page, err := os.ReadFile("../../docs/runbooks/" + name + ".md")
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		for _, section := range []string{"**What it means.**", "**How to check.**", "**How to fix.**"} {
+			if !strings.Contains(string(page), section) {
+				t.Errorf("%s's runbook lacks %s", name, section)
+			}
+		}
 	}
 }

@@ -95,7 +95,7 @@ var _ = Describe("The chart's values", func() {
 		Expect(pod["metadata"]).To(HaveKeyWithValue("annotations", Equal(map[string]any{
 			"kubectl.kubernetes.io/default-container": "manager", "team": "web",
 		})))
-		Expect(container(objs)["env"]).To(HaveLen(2))
+		Expect(container(objs)["env"]).To(HaveLen(3))
 		Expect(container(objs)["env"]).To(ContainElement(HaveKeyWithValue("name", "GOMEMLIMIT")))
 		Expect(container(objs)["resources"]).To(HaveKeyWithValue("limits", HaveKeyWithValue("memory", "512Mi")))
 

@@ -3,7 +3,10 @@
 # kube-controller-manager, kube-scheduler, kubelet and kube-proxy (built from source),
 # containerd + runc + CNI bridge (Debian packages), CoreDNS, and an image registry on
 # 127.0.0.1:5000 over TLS. Every daemon is started by this script, recorded by PID, and
-# stopped only by it; all state lives in CLUSTER_STATE.
+# stopped only by it; all state lives in CLUSTER_STATE. Optional add-ons, each deployed when
+# its binaries are given: metrics-server, Traefik, and monitoring (the Prometheus Operator
+# and a Prometheus, monitoring/k8s, that follows every ServiceMonitor, PodMonitor and
+# PrometheusRule).
 #
 # usage: cluster.sh up | down [--purge] | status
 #
@@ -13,6 +16,10 @@
 #   COREDNS_BIN    the coredns binary
 #   METRICS_SERVER_BIN  the metrics-server binary (optional)
 #   TRAEFIK_BIN         the Traefik binary, the ingress controller (optional)
+#   PROMETHEUS_BIN, PROMETHEUS_OPERATOR_BIN  the prometheus and prometheus-operator binaries
+#                       (optional: monitoring is deployed when both are set)
+#   PROMETHEUS_CONFIG_RELOADER_BIN  the operator's prometheus-config-reloader (default: next
+#                       to PROMETHEUS_OPERATOR_BIN)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -209,6 +216,46 @@ healthzBindAddress: 127.0.0.1:10256
 EOF
 }
 
+# The Prometheus Operator's CRDs the stack needs: its Prometheus controller waits for these;
+# without their CRDs it starts no Alertmanager, ThanosRuler or PrometheusAgent controller and
+# ignores ScrapeConfigs.
+PROMETHEUS_CRDS="prometheuses servicemonitors podmonitors probes prometheusrules"
+
+# monitoring_up: the Prometheus Operator and Prometheus monitoring/k8s (manifests/prometheus.yaml),
+# their images built from the binaries and tagged with the versions the binaries report.
+monitoring_up() {
+  local reloader=${PROMETHEUS_CONFIG_RELOADER_BIN:-$(dirname "$PROMETHEUS_OPERATOR_BIN")/prometheus-config-reloader}
+  local prometheus_tag operator_tag crd_dir crd files=() crds=()
+  prometheus_tag=v$("$PROMETHEUS_BIN" --version 2>/dev/null | awk 'NR == 1 {print $3}')
+  operator_tag=v$("$PROMETHEUS_OPERATOR_BIN" --version 2>/dev/null | awk 'NR == 1 {print $3}')
+  [ "$prometheus_tag" != v ] && [ "$operator_tag" != v ] ||
+    die "the Prometheus binaries report no version (make cluster-prereqs builds them with one)"
+  "$here/images/build.sh" prometheus "$PROMETHEUS_BIN" "$prometheus_tag"
+  "$here/images/build.sh" prometheus-operator "$PROMETHEUS_OPERATOR_BIN" "$reloader" "$operator_tag"
+
+  # The CRDs ship in the operator's module, pinned by hack/tools/prometheus-operator; they are
+  # too large for client-side apply (its last-applied annotation).
+  crd_dir=$(cd "$here/../../hack/tools/prometheus-operator" &&
+    go mod download github.com/prometheus-operator/prometheus-operator &&
+    go list -m -f '{{.Dir}}' github.com/prometheus-operator/prometheus-operator)/example/prometheus-operator-crd
+  for crd in $PROMETHEUS_CRDS; do
+    files+=(-f "$crd_dir/monitoring.coreos.com_$crd.yaml")
+    crds+=("crd/$crd.monitoring.coreos.com")
+  done
+  kubectl apply --server-side --force-conflicts "${files[@]}" >/dev/null
+  # The Prometheus object in the manifest needs its CRD established.
+  wait_for "the Prometheus Operator's CRDs" 60 kubectl wait --for=condition=Established "${crds[@]}" --timeout=1s
+
+  sed -e "s|@OPERATOR_IMAGE@|$REGISTRY/prometheus-operator:$operator_tag|" \
+    -e "s|@CONFIG_RELOADER_IMAGE@|$REGISTRY/prometheus-config-reloader:$operator_tag|" \
+    -e "s|@PROMETHEUS_IMAGE@|$REGISTRY/prometheus:$prometheus_tag|" -e "s|@PROMETHEUS_VERSION@|$prometheus_tag|" \
+    "$here/manifests/prometheus.yaml" | kubectl apply -f - >/dev/null
+  wait_for "the Prometheus Operator" 120 kubectl -n monitoring rollout status deployment/prometheus-operator --timeout=1s
+  # The operator creates the StatefulSet prometheus-k8s; its pod is Ready once Prometheus has
+  # loaded the configuration the operator generated.
+  wait_for "Prometheus monitoring/k8s" 180 kubectl -n monitoring wait --for=condition=Ready pod/prometheus-k8s-0 --timeout=1s
+}
+
 up() {
   [ -n "$K8S_BIN_DIR" ] && [ -x "$K8S_BIN_DIR/kubelet" ] || die "K8S_BIN_DIR must hold the Kubernetes binaries (make cluster-up builds them)"
   [ -n "$NODE_IP" ] || die "cannot find this machine's IP address (set NODE_IP)"
@@ -294,6 +341,10 @@ up() {
     "$here/images/build.sh" traefik "$TRAEFIK_BIN"
     sed "s|@IMAGE@|$REGISTRY/traefik:v1|" "$here/manifests/traefik.yaml" | kubectl apply -f - >/dev/null
     wait_for "Traefik" 120 kubectl -n traefik rollout status deployment/traefik --timeout=1s
+  fi
+  if [ -n "${PROMETHEUS_OPERATOR_BIN:-}" ] && [ -n "${PROMETHEUS_BIN:-}" ]; then
+    # Monitoring: Prometheus run by the Prometheus Operator, as clusters commonly have it.
+    monitoring_up
   fi
   log "Cluster is up: node $NODE_NAME ($NODE_IP), registry $REGISTRY, KUBECONFIG=$KUBECONFIG"
 }

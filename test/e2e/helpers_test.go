@@ -221,9 +221,13 @@ func updateWebServer(ctx context.Context, key types.NamespacedName, mutate func(
 	}).WithTimeout(short).Should(Succeed())
 }
 
+// rolledOutPods is how many pods the WebServers of the rollout specs run.
+const rolledOutPods = 2
+
 // expectRolledOut waits until the rollout of the WebServer's latest spec completed: only
-// its n new pods serve.
-func expectRolledOut(ctx context.Context, key types.NamespacedName, n int32) {
+// its rolledOutPods new pods serve.
+func expectRolledOut(ctx context.Context, key types.NamespacedName) {
+	const n = rolledOutPods
 	EventuallyWithOffset(1, func(g Gomega) {
 		ws := &webserverv1alpha1.WebServer{}
 		g.Expect(k8s.Get(ctx, key, ws)).To(Succeed())

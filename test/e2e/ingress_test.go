@@ -163,7 +163,7 @@ var _ = Describe("Ingress through a real ingress controller", Ordered, Label("e2
 		l := startLoadWith(client(shopHost, true), request("http", shopHost, "/"))
 		updateWebServer(ctx, shopKey, func(ws *webserverv1alpha1.WebServer) { ws.Spec.Config = siteConfig("shop v2") })
 		routes("http", shopHost, "/", http.StatusOK, "shop v2\n")
-		expectRolledOut(ctx, shopKey, 2)
+		expectRolledOut(ctx, shopKey)
 		l.stopAndExpectNoFailures("through the ingress controller while the pods rolled")
 	})
 

@@ -127,7 +127,7 @@ var _ = Describe("Install paths: one file and Helm", Ordered, Label("install"), 
 			g.Expect(now).NotTo(ContainElements(before))
 		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 		o.setImage(ctx, nginxImageB)
-		expectRolledOut(ctx, o.key, 2)
+		expectRolledOut(ctx, o.key)
 		Eventually(func(g Gomega) {
 			ws := &webserverv1alpha1.WebServer{}
 			g.Expect(k8s.Get(ctx, o.key, ws)).To(Succeed())

@@ -116,7 +116,7 @@ var _ = Describe("HTTPS and basic auth on a real cluster", Ordered, Label("e2e")
 			g.Expect(serial).To(Equal(cert.SerialNumber))
 		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 	}
-	settled := func() { expectRolledOut(ctx, key, 2) }
+	settled := func() { expectRolledOut(ctx, key) }
 	update := func(mutate func(*webserverv1alpha1.WebServer)) { updateWebServer(ctx, key, mutate) }
 
 	BeforeAll(func() {

@@ -6,8 +6,11 @@
 #        build.sh coredns COREDNS_BINARY
 #        build.sh metrics-server METRICS_SERVER_BINARY
 #        build.sh traefik TRAEFIK_BINARY
+#        build.sh prometheus PROMETHEUS_BINARY TAG  # prometheus:TAG (no web UI)
+#        build.sh prometheus-operator OPERATOR_BINARY RELOADER_BINARY TAG  # prometheus-operator:TAG, prometheus-config-reloader:TAG
 #        build.sh nginx ROOTFS_TARBALL        # nginx:1.22-bookworm, nginx:1.22-slim and nginx:1.22-exits-at-start
 #        build.sh operator MANAGER_BINARY TAG  # webserver-operator:TAG, always rebuilt
+#        build.sh metrics METRICS_BINARY TAG   # webserver-operator-metrics:TAG, the pods' metrics container, always rebuilt
 #        build.sh prober                       # the e2e suite's HTTP client, always rebuilt
 #        build.sh bundle BUNDLE_DOCKERFILE TAG   # webserver-operator-bundle:TAG from bundle/
 #        build.sh catalog OPM CATALOG_DIR TAG    # webserver-operator-catalog:TAG (grpc_health_probe next to OPM)
@@ -95,6 +98,27 @@ metrics_server_image() {
 traefik_image() {
   pushed traefik:v1 && return 0
   from_scratch traefik:v1 "$1:/traefik" -- --entrypoint '["/traefik"]' --user 65532:65532
+}
+
+# Prometheus as the Prometheus Operator runs it: the operator sets only the container's
+# arguments, so the binary is the entrypoint; /bin, because the operator mounts the data
+# volume (an emptyDir unless the Prometheus object asks for storage) at /prometheus.
+prometheus_image() {
+  local binary=$1 tag=$2
+  pushed "prometheus:$tag" && return 0
+  from_scratch "prometheus:$tag" "$binary:/bin/prometheus" -- --entrypoint '["/bin/prometheus"]' \
+    --user 65532:65532 --label "org.opencontainers.image.version=$tag"
+}
+
+# The Prometheus Operator, and the config reloader it runs next to Prometheus (as
+# /bin/prometheus-config-reloader, the command the operator gives that container).
+prometheus_operator_images() {
+  local operator=$1 reloader=$2 tag=$3
+  pushed "prometheus-operator:$tag" || from_scratch "prometheus-operator:$tag" "$operator:/bin/prometheus-operator" -- \
+    --entrypoint '["/bin/prometheus-operator"]' --user 65532:65532 --label "org.opencontainers.image.version=$tag"
+  pushed "prometheus-config-reloader:$tag" || from_scratch "prometheus-config-reloader:$tag" \
+    "$reloader:/bin/prometheus-config-reloader" -- --entrypoint '["/bin/prometheus-config-reloader"]' \
+    --user 65532:65532 --label "org.opencontainers.image.version=$tag"
 }
 
 # The operand images: Debian's nginx as a full (trimmed) root filesystem, and a slim image
@@ -233,17 +257,26 @@ operator_image() {
     --entrypoint '["/manager"]' --user 65532:65532 --label "org.opencontainers.image.version=$tag"
 }
 
+metrics_image() {
+  local binary=$1 tag=$2
+  from_scratch "webserver-operator-metrics:$tag" "$binary:/webserver-metrics" -- \
+    --entrypoint '["/webserver-metrics"]' --user 65532:65532 --label "org.opencontainers.image.version=$tag"
+}
+
 case "${1:-}" in
   pause) pause_image ;;
   coredns) coredns_image "$2" ;;
   metrics-server) metrics_server_image "$2" ;;
   traefik) traefik_image "$2" ;;
+  prometheus) prometheus_image "$2" "$3" ;;
+  prometheus-operator) prometheus_operator_images "$2" "$3" "$4" ;;
   nginx) nginx_images "$2" ;;
   operator) operator_image "$2" "$3" ;;
+  metrics) metrics_image "$2" "$3" ;;
   prober) prober_image ;;
   bundle) bundle_image "$2" "$3" ;;
   catalog) catalog_image "$2" "$3" "$4" ;;
   scorecard) scorecard_images "$2" ;;
   olm) olm_images "$2" "$3" "$4" "$5" ;;
-  *) sed -n "5,14p" "$0" >&2; exit 2 ;;
+  *) sed -n "5,/^set /{/^#/p}" "$0" >&2; exit 2 ;;
 esac
