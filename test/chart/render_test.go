@@ -26,10 +26,9 @@ const (
 
 // container returns the manager container of the rendered Deployment.
 func container(objs []*unstructured.Unstructured) map[string]any {
-	containers, ok := field(find(objs, kindDeployment, deployment), "spec", "template", "spec", "containers").([]any)
-	ExpectWithOffset(1, ok).To(BeTrue())
-	ExpectWithOffset(1, containers).To(HaveLen(1))
-	return containers[0].(map[string]any)
+	containers := field(find(objs, kindDeployment, deployment), "spec", "template", "spec", "containers")
+	ExpectWithOffset(1, containers).To(And(BeAssignableToTypeOf([]any{}), HaveLen(1)), "the Deployment's containers")
+	return containers.([]any)[0].(map[string]any)
 }
 
 func args(objs []*unstructured.Unstructured) []any {

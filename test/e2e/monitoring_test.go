@@ -77,6 +77,45 @@ func sumOf(scrapes []map[string]*dto.MetricFamily, family string, want map[strin
 	return total
 }
 
+// createMonitoredSite creates a monitored WebServer with two small pods (the one node also
+// runs Prometheus and the other specs' sites) in a new restricted namespace, and waits until
+// it rolled out and answers with want.
+func createMonitoredSite(ctx context.Context, prefix, name, config, want string, mutate func(*webserverv1alpha1.WebServerSpec)) types.NamespacedName {
+	GinkgoHelper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		GenerateName: prefix,
+		Labels:       map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
+	}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	key := types.NamespacedName{Namespace: ns.Name, Name: name}
+	spec := webserverv1alpha1.WebServerSpec{
+		Image:      nginxImageA,
+		Replicas:   ptr.To[int32](2),
+		Config:     &webserverv1alpha1.ConfigSpec{Inline: config},
+		Monitoring: &webserverv1alpha1.MonitoringSpec{Enabled: true},
+		Resources: &corev1.ResourceRequirements{Limits: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")}},
+	}
+	if mutate != nil {
+		mutate(&spec)
+	}
+	Expect(k8s.Create(ctx, &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: name}, Spec: spec})).To(Succeed())
+	expectRolledOut(ctx, key)
+	eventuallyServes(serviceURL(ctx, key.Namespace, name), want)
+	return key
+}
+
+// removeSpecNamespace deletes namespace after an Ordered container, printing what it held
+// when a spec failed (and keeping it with E2E_KEEP_FAILED set).
+func removeSpecNamespace(ctx context.Context, namespace string) {
+	if CurrentSpecReport().Failed() {
+		GinkgoWriter.Println(kubectl("-n", namespace, "get", "all,webservers,events", "-o", "wide"))
+	}
+	if !CurrentSpecReport().Failed() || os.Getenv("E2E_KEEP_FAILED") == "" {
+		_ = k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})
+	}
+}
+
 var _ = Describe("Monitoring on a real cluster", Ordered, Label("e2e"), func() {
 	const name = "counted"
 	var (
@@ -88,46 +127,21 @@ var _ = Describe("Monitoring on a real cluster", Ordered, Label("e2e"), func() {
 	)
 
 	BeforeAll(func() {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-			GenerateName: "e2e-monitoring-",
-			Labels:       map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
-		}}
-		Expect(k8s.Create(ctx, ns)).To(Succeed())
-		namespace = ns.Name
-		key = types.NamespacedName{Namespace: namespace, Name: name}
-		Expect(k8s.Create(ctx, &webserverv1alpha1.WebServer{
-			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-			Spec: webserverv1alpha1.WebServerSpec{
-				Image:    nginxImageA,
-				Replicas: ptr.To[int32](2),
-				Config: &webserverv1alpha1.ConfigSpec{Inline: `location / { default_type text/plain; return 200 "counted\n"; }
+		key = createMonitoredSite(ctx, "e2e-monitoring-", name, `location / { default_type text/plain; return 200 "counted\n"; }
 location /missing { return 404; }
-location /broken { return 503; }`},
-				Monitoring: &webserverv1alpha1.MonitoringSpec{Enabled: true},
-				// Small pods: the one node also runs Prometheus and the other specs' sites.
-				Resources: &corev1.ResourceRequirements{Limits: corev1.ResourceList{
-					corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")}},
-				// The kubelet's readiness probes then ask the public port: they must not count.
-				ReadinessPath: "/",
-			},
-		})).To(Succeed())
-		expectRolledOut(ctx, key)
+location /broken { return 503; }`, "counted", func(spec *webserverv1alpha1.WebServerSpec) {
+			// The kubelet's readiness probes then ask the public port: they must not count.
+			spec.ReadinessPath = "/"
+		})
+		namespace = key.Namespace
 		url = serviceURL(ctx, namespace, name)
-		eventuallyServes(url, "counted")
 		ws := &webserverv1alpha1.WebServer{}
 		Expect(k8s.Get(ctx, key, ws)).To(Succeed())
 		revision = ws.Status.CurrentRevision
 		Expect(revision).NotTo(BeEmpty())
 	})
 
-	AfterAll(func() {
-		if CurrentSpecReport().Failed() {
-			GinkgoWriter.Println(kubectl("-n", namespace, "get", "all,webservers,events", "-o", "wide"))
-		}
-		if !CurrentSpecReport().Failed() || os.Getenv("E2E_KEEP_FAILED") == "" {
-			_ = k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})
-		}
-	})
+	AfterAll(func() { removeSpecNamespace(ctx, namespace) })
 	It("counts every request by status code, labelled with the revision, in the pods' metrics containers", func() {
 		before := scrapePods(ctx, Default, key)
 		base := func(code string) float64 {

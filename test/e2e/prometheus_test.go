@@ -6,18 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 
-	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
@@ -78,39 +73,13 @@ var _ = Describe("Monitoring with a real Prometheus", Ordered, Label("e2e"), fun
 
 	BeforeAll(func() {
 		prom = prometheusURL(ctx)
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-			GenerateName: "e2e-prometheus-",
-			Labels:       map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
-		}}
-		Expect(k8s.Create(ctx, ns)).To(Succeed())
-		namespace = ns.Name
-		key = types.NamespacedName{Namespace: namespace, Name: name}
-		Expect(k8s.Create(ctx, &webserverv1alpha1.WebServer{
-			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-			Spec: webserverv1alpha1.WebServerSpec{
-				Image:    nginxImageA,
-				Replicas: ptr.To[int32](2),
-				Config: &webserverv1alpha1.ConfigSpec{Inline: `location / { default_type text/plain; return 200 "watched\n"; }
-location /missing { return 404; }`},
-				Monitoring: &webserverv1alpha1.MonitoringSpec{Enabled: true},
-				// Small pods: the one node also runs Prometheus and the other specs' sites.
-				Resources: &corev1.ResourceRequirements{Limits: corev1.ResourceList{
-					corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")}},
-			},
-		})).To(Succeed())
-		expectRolledOut(ctx, key)
+		key = createMonitoredSite(ctx, "e2e-prometheus-", name, `location / { default_type text/plain; return 200 "watched\n"; }
+location /missing { return 404; }`, "watched", nil)
+		namespace = key.Namespace
 		siteURL = serviceURL(ctx, namespace, name)
-		eventuallyServes(siteURL, "watched")
 	})
 
-	AfterAll(func() {
-		if CurrentSpecReport().Failed() {
-			GinkgoWriter.Println(kubectl("-n", namespace, "get", "all,webservers,events", "-o", "wide"))
-		}
-		if !CurrentSpecReport().Failed() || os.Getenv("E2E_KEEP_FAILED") == "" {
-			_ = k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})
-		}
-	})
+	AfterAll(func() { removeSpecNamespace(ctx, namespace) })
 	It("scrapes both pods through the PodMonitor and counts exactly what was sent", func() {
 		Eventually(func(g Gomega) {
 			g.Expect(promValue(g, prom, fmt.Sprintf(`sum(up{namespace=%q,%s=%q})`, namespace, resources.WebServerLabel, name))).To(Equal(2.0))
