@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -142,7 +143,16 @@ var _ = Describe("The operator's OperatorCondition", func() {
 		// it, and neither holds operator upgrades.
 		pauseDeployment(ctx, namespace, "paused")
 		eventuallyDeployment(ctx, namespace, "paused", func(g Gomega, dep *appsv1.Deployment) { g.Expect(dep.Spec.Paused).To(BeFalse()) })
-		rollOut(ctx, namespace, "paused")
+		// The Deployment controller observes every generation the operator writes, also one
+		// written after the resume: play it until the latest is observed.
+		Eventually(func(g Gomega) {
+			rollOut(ctx, namespace, "paused")
+			ws := &webserverv1alpha1.WebServer{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: "paused"}, ws)).To(Succeed())
+			c := meta.FindStatusCondition(ws.Status.Conditions, webserverv1alpha1.ConditionUpgradeable)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		notHeldBy("paused")
 	})
 

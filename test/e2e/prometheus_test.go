@@ -7,13 +7,16 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
+	"github.com/webserver-operator/webserver-operator/test/dashboard"
 )
 
 // promResult is the part of Prometheus' query API the specs read.
@@ -80,6 +83,16 @@ location /missing { return 404; }`, "watched", nil)
 	})
 
 	AfterAll(func() { removeSpecNamespace(ctx, namespace) })
+
+	It("scrapes the operator's own metrics with its service account's token", func() {
+		// make deploy-local applies config/prometheus: a ServiceMonitor that presents the
+		// Prometheus service account's token to the operator's authorizing HTTPS endpoint.
+		Eventually(func(g Gomega) {
+			g.Expect(promValue(g, prom, fmt.Sprintf(`max(up{namespace=%q,service=%q})`, operatorNS, "webserver-operator-controller-manager-metrics-service"))).To(Equal(1.0))
+			g.Expect(promValue(g, prom, fmt.Sprintf(`webserver_operator_webserver_desired_replicas{namespace=%q,name=%q}`, namespace, name))).To(Equal(2.0))
+		}).WithTimeout(long).WithPolling(2 * poll).Should(Succeed())
+	})
+
 	It("scrapes both pods through the PodMonitor and counts exactly what was sent", func() {
 		Eventually(func(g Gomega) {
 			g.Expect(promValue(g, prom, fmt.Sprintf(`sum(up{namespace=%q,%s=%q})`, namespace, resources.WebServerLabel, name))).To(Equal(2.0))
@@ -110,5 +123,56 @@ location /missing { return 404; }`, "watched", nil)
 			g.Expect(count(g, "200") - ok0).To(Equal(180.0))
 		}).WithTimeout(long).WithPolling(2 * poll).Should(Succeed())
 		report("Prometheus counted 180 × 200 and 20 × 404 of 200 requests")
+	})
+
+	It("answers every query of the Grafana dashboard with this site's series, across a rollout", func() {
+		// A new revision, so that the rollout counters and both revisions' series exist.
+		updateWebServer(ctx, key, func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Config.Inline += "\nlocation /new { return 204; }"
+		})
+		expectRolledOut(ctx, key)
+		for range 20 {
+			resp, err := plainClient.Get(siteURL + "/")
+			Expect(err).NotTo(HaveOccurred())
+			_ = resp.Body.Close()
+		}
+		queries, err := dashboard.Load("../../config/grafana/webservers.json")
+		Expect(err).NotTo(HaveOccurred())
+		for _, q := range queries {
+			expr := dashboard.Expand(q.Expr, namespace, name)
+			Eventually(func(g Gomega) {
+				g.Expect(promGet(g, prom, "/api/v1/query", url.Values{"query": {expr}}).Data.Result).NotTo(BeEmpty())
+			}).WithTimeout(long).WithPolling(2*poll).Should(Succeed(), "panel %q query %s: %s", q.Panel, q.RefID, expr)
+		}
+		report(fmt.Sprintf("the dashboard's %d queries answered with the site's series", len(queries)))
+	})
+
+	It("fires the site-down alert while the site's pods are gone and resolves it when they return", func() {
+		firing := fmt.Sprintf(`sum(ALERTS{alertname=%q,alertstate="firing",namespace=%q,%s=%q})`,
+			resources.AlertSiteDown, namespace, resources.WebServerLabel, name)
+		Expect(promSum(Default, prom, firing)).To(BeZero())
+		// Node maintenance gone wrong: the node is cordoned and the site's pods are deleted, so
+		// their replacements wait unscheduled while the WebServer still asks for two.
+		nodes := &corev1.NodeList{}
+		Expect(k8s.List(ctx, nodes)).To(Succeed())
+		Expect(nodes.Items).To(HaveLen(1))
+		node := nodes.Items[0].Name
+		kubectl("cordon", node)
+		DeferCleanup(func() { kubectl("uncordon", node) })
+		kubectl("-n", namespace, "delete", "pods", "-l", "app.kubernetes.io/instance="+name, "--wait=false")
+		down := time.Now()
+		Eventually(func(g Gomega) {
+			g.Expect(promSum(g, prom, firing)).To(Equal(1.0))
+		}).WithTimeout(long).WithPolling(2 * poll).Should(Succeed())
+		fired := time.Since(down)
+
+		kubectl("uncordon", node)
+		eventuallyServes(siteURL, "watched")
+		back := time.Now()
+		Eventually(func(g Gomega) {
+			g.Expect(promSum(g, prom, firing)).To(BeZero())
+		}).WithTimeout(long).WithPolling(2 * poll).Should(Succeed())
+		report(fmt.Sprintf("WebServerSiteDown fired %s after the pods went and resolved %s after the site answered again",
+			fired.Round(time.Second), time.Since(back).Round(time.Second)))
 	})
 })
