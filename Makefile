@@ -264,6 +264,12 @@ cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS, metrics-serve
 			github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader && \
 		mv $(PROMETHEUS_CONFIG_RELOADER_BIN).tmp $(PROMETHEUS_CONFIG_RELOADER_BIN); }
 
+.PHONY: bench-sidecar
+bench-sidecar: build ## Measure what the metrics container costs one pod: nginx's throughput with and without monitoring under wrk (root; BENCH_SIDECAR_ARGS).
+	test/cluster/install-packages.sh wrk debootstrap
+	test/cluster/images/nginx-rootfs.sh $(NGINX_ROOTFS)
+	go run ./test/bench/sidecar -rootfs $(NGINX_ROOTFS) -metrics $(LOCAL_BIN_METRICS) $(BENCH_SIDECAR_ARGS)
+
 .PHONY: image
 image: build ## Build the operator image offline (binary on an empty base) and push it to the local registry.
 	CLUSTER_STATE=$(CLUSTER_STATE) test/cluster/images/build.sh operator $(LOCAL_BIN_MANAGER) v$(VERSION)

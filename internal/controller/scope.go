@@ -42,6 +42,8 @@ type scope struct {
 	revisions *revisionOutcome
 	// tls is what the pass learned about the certificate; nil without spec.tls.
 	tls *tlsObservation
+	// announced are the reasons of the events this pass sent about the WebServer.
+	announced map[string]bool
 	// stale is set when the cached WebServer is older than the API server's: the pass ends
 	// without writing anything, since its decisions could undo newer ones.
 	stale bool

@@ -113,7 +113,7 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 	outcome.applied, outcome.exists, outcome.object = true, true, u
 	if outcome.drift {
 		metrics.DriftRepairsTotal.WithLabelValues(s.ws.Namespace, s.ws.Name, kind).Inc()
-		r.Recorder.Eventf(s.ws, nil, corev1.EventTypeNormal, "DriftRepaired", "Repair",
+		r.announce(s, nil, corev1.EventTypeNormal, "DriftRepaired", "Repair",
 			"Restored %s %s, which was changed or deleted outside the operator", kind, u.GetName())
 	}
 	return outcome, nil

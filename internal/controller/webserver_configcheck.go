@@ -127,7 +127,7 @@ func (r *WebServerReconciler) checkConfig(ctx context.Context, s *scope, rev rev
 		history.record(rev, webserverv1alpha1.RevisionValid, webserverv1alpha1.ReasonValidated, "nginx -t accepted the config", now)
 		out.notices = append(out.notices, func() {
 			metrics.ConfigValidationsTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.ValidationValid).Inc()
-			r.Recorder.Eventf(ws, pod, corev1.EventTypeNormal, webserverv1alpha1.ReasonValidated, "Validate", "nginx -t accepted %s in %s", rev, took)
+			r.announce(s, pod, corev1.EventTypeNormal, webserverv1alpha1.ReasonValidated, "Validate", "nginx -t accepted %s in %s", rev, took)
 		})
 	case checkRefused:
 		history.record(rev, webserverv1alpha1.RevisionInvalid, webserverv1alpha1.ReasonNginxRejectedConfig, s.config.explain(detail), now)

@@ -126,10 +126,13 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			return
 		}
 		r.recordBlocked(s)
-		if err := r.patchStatus(ctx, s, retErr); apierrors.IsConflict(err) {
+		switch err := r.patchStatus(ctx, s, retErr); {
+		case apierrors.IsConflict(err):
 			result, retErr = ctrl.Result{RequeueAfter: StaleCacheRetry}, nil
-		} else if err != nil {
+		case err != nil:
 			retErr = kerrors.NewAggregate([]error{retErr, err})
+		default:
+			r.announceTransitions(s)
 		}
 	}()
 	return r.reconcileNormal(ctx, s)

@@ -237,7 +237,7 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 		if s.deployment.Spec.Paused {
 			// A paused Deployment never finishes a rollout the spec asks for: resume it.
 			desired.Spec.WithPaused(false)
-			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "Resumed", "Resume",
+			r.announce(s, s.deployment, corev1.EventTypeNormal, "Resumed", "Resume",
 				"Resumed the Deployment, which was paused outside the operator; pause rollouts by not changing the WebServer")
 		}
 	}
@@ -257,17 +257,17 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 
 	switch {
 	case before == nil && !outcome.drift:
-		r.Recorder.Eventf(ws, applied, corev1.EventTypeNormal, "Created", "Create",
+		r.announce(s, applied, corev1.EventTypeNormal, "Created", "Create",
 			"Created Deployment with %d replicas of %s", ws.DesiredReplicas(), s.image)
 	case before != nil:
 		if from, to := replicasOf(before), replicasOf(applied); from != to {
-			r.Recorder.Eventf(ws, applied, corev1.EventTypeNormal, "Scaled", "Scale", "Scaling from %d to %d replicas", from, to)
+			r.announce(s, applied, corev1.EventTypeNormal, "Scaled", "Scale", "Scaling from %d to %d replicas", from, to)
 		}
 		if templateInputs(before) != templateInputs(applied) {
 			s.templateChanged = true
 		}
 		if s.templateChanged && s.revisions.rollbackTo == nil {
-			r.Recorder.Eventf(ws, applied, corev1.EventTypeNormal, "UpgradeStarted", "Upgrade",
+			r.announce(s, applied, corev1.EventTypeNormal, "UpgradeStarted", "Upgrade",
 				"Rolling out %s (was %s)", templateInputs(applied), templateInputs(before))
 		}
 	}

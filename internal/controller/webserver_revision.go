@@ -236,15 +236,15 @@ func (r *WebServerReconciler) decideRollback(ctx context.Context, s *scope, out 
 		switch {
 		case entry.Reason == webserverv1alpha1.ReasonValidationFailed:
 			metrics.ConfigValidationsTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.ValidationError).Inc()
-			r.Recorder.Eventf(ws, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonValidationFailed, "Validate",
+			r.announce(s, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonValidationFailed, "Validate",
 				"%s could not be checked with nginx -t: %s; no serving pod got it", spec, message)
 		case rollbackTo != nil:
 			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeRolledBack).Inc()
-			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeWarning, webserverv1alpha1.ReasonRolledBack, "Rollback",
+			r.announce(s, s.deployment, corev1.EventTypeWarning, webserverv1alpha1.ReasonRolledBack, "Rollback",
 				"%s failed: %s; rolling back to %s", spec, message, revisionOf(*rollbackTo))
 		default:
 			metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeFailed).Inc()
-			r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeWarning, webserverv1alpha1.ReasonRolloutFailed, "Upgrade",
+			r.announce(s, s.deployment, corev1.EventTypeWarning, webserverv1alpha1.ReasonRolloutFailed, "Upgrade",
 				"%s failed: %s; %s", spec, message, notReverted)
 		}
 	})

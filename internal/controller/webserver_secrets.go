@@ -229,7 +229,7 @@ func (r *WebServerReconciler) reportCertificate(s *scope) time.Duration {
 	c := s.tls.condition
 	previous := meta.FindStatusCondition(s.originalStatus.Conditions, webserverv1alpha1.ConditionCertificateValid)
 	if s.tls.problemReason == "" && c.Status == metav1.ConditionFalse && (previous == nil || previous.Reason != c.Reason) {
-		r.Recorder.Eventf(s.ws, nil, corev1.EventTypeWarning, c.Reason, "CheckCertificate", "%s", c.Message)
+		r.announce(s, nil, corev1.EventTypeWarning, c.Reason, "CheckCertificate", "%s", c.Message)
 	}
 	return nextCertificateCheck(s.tls, now)
 }

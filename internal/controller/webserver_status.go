@@ -369,7 +369,7 @@ func (r *WebServerReconciler) recordBlocked(s *scope) {
 		previous.Reason == b.reason && previous.Message == b.message {
 		return
 	}
-	r.Recorder.Eventf(s.ws, nil, corev1.EventTypeWarning, b.reason, "Reconcile", "%s", b.message)
+	r.announce(s, nil, corev1.EventTypeWarning, b.reason, "Reconcile", "%s", b.message)
 }
 
 func deadlineOf(ws *webserverv1alpha1.WebServer) int32 {

@@ -85,11 +85,11 @@ func (r *WebServerReconciler) reconcileUpgrade(ctx context.Context, s *scope) (c
 	switch {
 	case previous != nil && previous.Reason == webserverv1alpha1.ReasonUpgrading:
 		metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCompleted).Inc()
-		r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "UpgradeCompleted", "Upgrade",
+		r.announce(s, s.deployment, corev1.EventTypeNormal, "UpgradeCompleted", "Upgrade",
 			"Every pod runs %s", templateInputs(s.deployment))
 	case previous != nil && previous.Reason == webserverv1alpha1.ReasonRollingBack && s.revisions != nil && s.revisions.rollbackTo != nil:
 		failedFor := time.Since(s.revisions.entry.LastTransitionTime.Time).Round(time.Second)
-		r.Recorder.Eventf(ws, s.deployment, corev1.EventTypeNormal, "RollbackCompleted", "Rollback",
+		r.announce(s, s.deployment, corev1.EventTypeNormal, "RollbackCompleted", "Rollback",
 			"Every pod runs %s again, %s after %s failed", revisionOf(*s.revisions.rollbackTo), failedFor, s.revisions.spec)
 	}
 	return ctrl.Result{}, r.collectUnused(ctx, s)

@@ -23,9 +23,10 @@ const (
 // The metrics container's own resources (requests == limits): it reads one datagram per
 // request and holds a few counters; the Go soft limit stays below the container's limit.
 var (
-	metricsCPU      = resource.MustParse("50m")
-	metricsMemory   = resource.MustParse("32Mi")
-	metricsGoMemory = "24MiB"
+	// MetricsCPU is the metrics container's CPU limit; MetricsGoMemoryLimit its GOMEMLIMIT.
+	MetricsCPU           = resource.MustParse("50m")
+	metricsMemory        = resource.MustParse("32Mi")
+	MetricsGoMemoryLimit = "24MiB"
 )
 
 // metricsContainer runs as a native sidecar (an init container that keeps running): it
@@ -33,7 +34,7 @@ var (
 // after nginx, so neither are the last ones. It is not part of the pod's readiness: the
 // site serves whether or not its metrics do.
 func metricsContainer(in WorkloadInputs) *corev1ac.ContainerApplyConfiguration {
-	limits := corev1.ResourceList{corev1.ResourceCPU: metricsCPU, corev1.ResourceMemory: metricsMemory}
+	limits := corev1.ResourceList{corev1.ResourceCPU: MetricsCPU, corev1.ResourceMemory: metricsMemory}
 	health := func() *corev1ac.ProbeApplyConfiguration {
 		return corev1ac.Probe().WithHTTPGet(corev1ac.HTTPGetAction().WithPath("/healthz").WithPort(intstr.FromString(MetricsPortName)))
 	}
@@ -47,7 +48,7 @@ func metricsContainer(in WorkloadInputs) *corev1ac.ContainerApplyConfiguration {
 			fmt.Sprintf("--stub-status-url=http://127.0.0.1:%d%s", webserverv1alpha1.StatusPort, StatusPath)).
 		WithEnv(
 			corev1ac.EnvVar().WithName(RevisionEnv).WithValue(in.Revision),
-			corev1ac.EnvVar().WithName("GOMEMLIMIT").WithValue(metricsGoMemory)).
+			corev1ac.EnvVar().WithName("GOMEMLIMIT").WithValue(MetricsGoMemoryLimit)).
 		WithPorts(corev1ac.ContainerPort().WithName(MetricsPortName).WithContainerPort(webserverv1alpha1.MetricsPort).WithProtocol(corev1.ProtocolTCP)).
 		WithRestartPolicy(corev1.ContainerRestartPolicyAlways).
 		WithResources(corev1ac.ResourceRequirements().WithRequests(limits).WithLimits(limits)).

@@ -30,6 +30,21 @@ type Requests struct {
 
 	mu          sync.Mutex
 	lastDropped uint32
+
+	// children caches the series of each status code and method, so a request costs no
+	// label hashing; the method label is bounded, the code by nginx's three digits.
+	childrenMu sync.Mutex
+	children   map[seriesKey]series
+}
+
+type seriesKey struct {
+	status int
+	method string
+}
+
+type series struct {
+	total    prometheus.Counter
+	duration prometheus.Observer
 }
 
 // NewRequests registers the request metrics of revision on reg.
@@ -63,10 +78,29 @@ func NewRequests(reg prometheus.Registerer, revision string) *Requests {
 
 // Observe adds one logged request.
 func (r *Requests) Observe(rec Record) {
-	class := rec.CodeClass()
-	r.total.WithLabelValues(strconv.Itoa(rec.Status), class, rec.MethodLabel()).Inc()
-	r.duration.WithLabelValues(class).Observe(rec.Duration)
+	s := r.series(rec)
+	s.total.Inc()
+	s.duration.Observe(rec.Duration)
 	r.bytes.Add(rec.Bytes)
+}
+
+func (r *Requests) series(rec Record) series {
+	key := seriesKey{status: rec.Status, method: rec.MethodLabel()}
+	r.childrenMu.Lock()
+	defer r.childrenMu.Unlock()
+	s, ok := r.children[key]
+	if !ok {
+		class := rec.CodeClass()
+		s = series{
+			total:    r.total.WithLabelValues(strconv.Itoa(key.status), class, key.method),
+			duration: r.duration.WithLabelValues(class),
+		}
+		if r.children == nil {
+			r.children = map[seriesKey]series{}
+		}
+		r.children[key] = s
+	}
+	return s
 }
 
 // Dropped takes the kernel's running count of dropped datagrams.

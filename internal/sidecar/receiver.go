@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+
+	"golang.org/x/net/ipv4"
 )
 
 // maxMessage holds any record nginx sends (its syslog messages are at most 4 KiB).
@@ -41,27 +43,37 @@ func ListenLog(addr string) (*net.UDPConn, error) {
 	return conn, nil
 }
 
+// batchSize is how many datagrams one system call (recvmmsg) reads when they queue up.
+const batchSize = 64
+
 // Receive reads syslog datagrams from conn until ctx ends, handing each to observe and the
-// kernel's running count of datagrams it dropped to dropped.
+// kernel's running count of datagrams it dropped to dropped. Under load it reads them in
+// batches, so a request costs the metrics container a fraction of a system call.
 func Receive(ctx context.Context, conn *net.UDPConn, observe func([]byte), dropped func(uint32)) error {
 	go func() {
 		<-ctx.Done()
 		_ = conn.Close()
 	}()
-	buf := make([]byte, maxMessage)
-	oob := make([]byte, syscall.CmsgSpace(4))
+	batch := make([]ipv4.Message, batchSize)
+	for i := range batch {
+		batch[i].Buffers = [][]byte{make([]byte, maxMessage)}
+		batch[i].OOB = make([]byte, syscall.CmsgSpace(4))
+	}
+	pc := ipv4.NewPacketConn(conn)
 	for {
-		n, oobn, _, _, err := conn.ReadMsgUDP(buf, oob)
+		n, err := pc.ReadBatch(batch, 0)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			return err
 		}
-		if count, ok := overflowCount(oob[:oobn]); ok {
-			dropped(count)
+		for _, m := range batch[:n] {
+			if count, ok := overflowCount(m.OOB[:m.NN]); ok {
+				dropped(count)
+			}
+			observe(m.Buffers[0][:m.N])
 		}
-		observe(buf[:n])
 	}
 }
 

@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -26,6 +27,10 @@ func TestParseRecord(t *testing.T) {
 			want: Record{Status: 404, Method: "HEAD", Bytes: 0}},
 		{name: "escaped method", msg: `<190>nginx: {"status":400,"method":"\"GET","duration":0.001,"bytes":150}`,
 			want: Record{Status: 400, Method: `"GET`, Duration: 0.001, Bytes: 150}},
+		{name: "slow request", msg: `<190>nginx: {"status":504,"method":"POST","duration":61.020,"bytes":494}`,
+			want: Record{Status: 504, Method: "POST", Duration: 61.02, Bytes: 494}},
+		{name: "unknown method", msg: `<190>nginx: {"status":405,"method":"PROPFIND","duration":0.000,"bytes":157}`,
+			want: Record{Status: 405, Method: "PROPFIND", Bytes: 157}},
 		{name: "no record", msg: "<190>nginx: something else", wantErr: true},
 		{name: "truncated", msg: `<190>nginx: {"status":200,"meth`, wantErr: true},
 		{name: "status out of range", msg: `<190>nginx: {"status":0,"method":"GET","duration":0,"bytes":0}`, wantErr: true},
@@ -40,6 +45,31 @@ func TestParseRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseLogFormat: whatever the fast reader accepts, encoding/json reads the same way.
+func FuzzParseLogFormat(f *testing.F) {
+	for _, seed := range []string{
+		`{"status":200,"method":"GET","duration":0.004,"bytes":612}`,
+		`{"status":400,"method":"\"GET","duration":0.001,"bytes":150}`,
+		`{"status":504,"method":"POST","duration":61.020,"bytes":494}`,
+		`{"status":200,"method":"GET","duration":0.004,"bytes":612}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, record []byte) {
+		fast, ok := parseLogFormat(record)
+		if !ok {
+			return
+		}
+		var slow Record
+		if err := json.Unmarshal(record, &slow); err != nil {
+			t.Fatalf("fast reader accepted %q, which is not JSON: %v", record, err)
+		}
+		if fast != slow {
+			t.Fatalf("%q: fast %+v, encoding/json %+v", record, fast, slow)
+		}
+	})
 }
 
 func TestLabels(t *testing.T) {
@@ -209,5 +239,15 @@ func TestReceiveReportsWhatTheKernelDropped(t *testing.T) {
 	got, dropped := counted(), testutil.ToFloat64(requests.dropped)
 	if dropped == 0 || got+dropped != sent+1 {
 		t.Errorf("counted %v and dropped %v of %d", got, dropped, sent+1)
+	}
+}
+
+// BenchmarkObserveMessage is the metrics container's work per request nginx logs.
+func BenchmarkObserveMessage(b *testing.B) {
+	requests := NewRequests(prometheus.NewPedanticRegistry(), "r1")
+	msg := []byte(`<190>Dec  2 14:50:54 nginx: {"status":200,"method":"GET","duration":0.004,"bytes":612}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		requests.ObserveMessage(msg)
 	}
 }

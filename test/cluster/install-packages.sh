@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local cluster needs, only those missing. Debian's
+# Installs the Debian packages the local cluster needs (or those named), only those missing. Debian's
 # packages start no daemons here (no systemd, and policy-rc.d forbids it during the
 # install): the cluster scripts start and stop what they need themselves.
 set -euo pipefail
 
 packages=(containerd runc containernetworking-plugins buildah skopeo docker-registry
   debootstrap iptables conntrack ethtool socat busybox-static)
+# Arguments name other packages to install instead (a benchmark's load generator).
+[ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
