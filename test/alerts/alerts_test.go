@@ -4,28 +4,15 @@
 package alerts
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
+	"github.com/webserver-operator/webserver-operator/internal/testutil"
 )
-
-var promtool = envOr("PROMTOOL", "../../bin/promtool")
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
 
 type series struct {
 	Series string `json:"series"`
@@ -151,27 +138,8 @@ func TestAlertsWithPromtool(t *testing.T) {
 		},
 	}
 
-	dir := t.TempDir()
-	write := func(name string, v any) string {
-		raw, err := yaml.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	write("rules.yaml", groups)
-	testFile := write("tests.yaml", map[string]any{
-		"rule_files":          []string{"rules.yaml"},
+	testutil.PromtoolTestRules(t, groups, map[string]any{
 		"evaluation_interval": (30 * time.Second).String(),
 		"tests":               tests,
 	})
-	out, err := exec.Command(promtool, "test", "rules", testFile).CombinedOutput()
-	if err != nil {
-		t.Fatalf("promtool test rules: %v\n%s", err, out)
-	}
-	fmt.Printf("%s", out)
 }

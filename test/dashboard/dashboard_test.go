@@ -1,28 +1,15 @@
 package dashboard
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/webserver-operator/webserver-operator/internal/metrics"
+	"github.com/webserver-operator/webserver-operator/internal/testutil"
 )
 
 const path = "../../config/grafana/webservers.json"
-
-var promtool = envOr("PROMTOOL", "../../bin/promtool")
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
 
 func load(t *testing.T) []Query {
 	t.Helper()
@@ -47,30 +34,6 @@ func find(t *testing.T, queries []Query, panel string) Query {
 	return Query{}
 }
 
-// promtoolTest writes rule_files and a promtool unit test file into a new directory and
-// runs `promtool test rules` on it.
-func promtoolTest(t *testing.T, rules, tests map[string]any) {
-	t.Helper()
-	dir := t.TempDir()
-	write := func(name string, v any) string {
-		raw, err := yaml.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	write("rules.yaml", rules)
-	tests["rule_files"] = []string{"rules.yaml"}
-	out, err := exec.Command(promtool, "test", "rules", write("tests.yaml", tests)).CombinedOutput()
-	if err != nil {
-		t.Fatalf("promtool test rules: %v\n%s", err, out)
-	}
-}
-
 // Every query parses: promtool loads each, expanded as Grafana would, as a recording rule.
 func TestEveryQueryIsPromQL(t *testing.T) {
 	queries := load(t)
@@ -81,7 +44,7 @@ func TestEveryQueryIsPromQL(t *testing.T) {
 			"expr":   Expand(q.Expr, "prod", "shop"),
 		})
 	}
-	promtoolTest(t, map[string]any{"groups": []any{map[string]any{"name": "dashboard", "rules": rules}}},
+	testutil.PromtoolTestRules(t, map[string]any{"groups": []any{map[string]any{"name": "dashboard", "rules": rules}}},
 		map[string]any{"tests": []any{}})
 }
 
@@ -144,7 +107,7 @@ func TestPanelsComputeWhatTheySay(t *testing.T) {
 	sample := func(labels string, value float64) map[string]any {
 		return map[string]any{"labels": labels, "value": value}
 	}
-	promtoolTest(t, map[string]any{"groups": []any{}}, map[string]any{"tests": []any{map[string]any{
+	testutil.PromtoolTestRules(t, map[string]any{"groups": []any{}}, map[string]any{"tests": []any{map[string]any{
 		"interval":     "10s",
 		"input_series": input,
 		"promql_expr_test": []any{
