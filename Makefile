@@ -264,6 +264,18 @@ cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS, metrics-serve
 			github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader && \
 		mv $(PROMETHEUS_CONFIG_RELOADER_BIN).tmp $(PROMETHEUS_CONFIG_RELOADER_BIN); }
 
+# The fleet benchmark's subject: this operator by default; any manager binary with its CRDs,
+# a resource template (NAME is replaced) and the kinds of its children measures another.
+BENCH_N ?= 1000
+BENCH_SUBJECT ?= $(LOCAL_BIN_MANAGER)
+BENCH_CRDS ?= config/crd/bases
+BENCH_TEMPLATE ?= test/bench/fleet/webserver.yaml
+BENCH_CHILDREN ?= apps/v1/Deployment,v1/Service,v1/ServiceAccount
+.PHONY: bench
+bench: build envtest-assets ## Fleet benchmark on a real API server: BENCH_N (sizes, comma separated) resources converge; writes, restart writes, peak RSS, reconcile latency.
+	go run ./test/bench/fleet -n $(BENCH_N) -assets $(ENVTEST_ASSETS) -manager $(BENCH_SUBJECT) -crds $(BENCH_CRDS) \
+		-template $(BENCH_TEMPLATE) -children $(BENCH_CHILDREN) $(BENCH_ARGS)
+
 .PHONY: bench-sidecar
 bench-sidecar: build ## Measure what the metrics container costs one pod: nginx's throughput with and without monitoring under wrk (root; BENCH_SIDECAR_ARGS).
 	test/cluster/install-packages.sh wrk debootstrap

@@ -154,13 +154,16 @@ func checkDuration(pod *corev1.Pod, now time.Time) time.Duration {
 
 // collectConfigChecks deletes config check pods whose verdict the WebServer's status, as
 // read, already holds: deleting one earlier could let a pass that reads an older status
-// from the cache check the same revision again.
-func (r *WebServerReconciler) collectConfigChecks(ctx context.Context, s *scope) error {
+// from the cache check the same revision again. A pod whose verdict only this pass
+// decided is collected by a pass soon after, once the status is written; nothing else
+// might wake one up. It returns when that pass should run.
+func (r *WebServerReconciler) collectConfigChecks(ctx context.Context, s *scope, decided revisionHistory) (time.Duration, error) {
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(s.ws.Namespace),
 		client.MatchingLabels(resources.ConfigCheckLabels()), client.MatchingLabels{resources.LabelInstance: s.ws.Name}); err != nil {
-		return fmt.Errorf("listing config check pods: %w", err)
+		return 0, fmt.Errorf("listing config check pods: %w", err)
 	}
+	var again time.Duration
 	recorded := revisionHistory(s.originalStatus.Revisions)
 	for i := range pods.Items {
 		pod := &pods.Items[i]
@@ -174,12 +177,15 @@ func (r *WebServerReconciler) collectConfigChecks(ctx context.Context, s *scope)
 		case entry == nil && finished && time.Since(pod.CreationTimestamp.Time) > orphanedCheckAge:
 			// Its revision left the history (or the spec moved on before it finished).
 		default:
+			if now := decided.find(pod.Labels[resources.LabelRevision]); now != nil && now.Phase != webserverv1alpha1.RevisionValidating {
+				again = StaleCacheRetry
+			}
 			continue
 		}
 		logf.FromContext(ctx).V(1).Info("Deleting a finished config check pod", "pod", pod.Name)
 		if err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("deleting config check pod %s: %w", pod.Name, err)
+			return 0, fmt.Errorf("deleting config check pod %s: %w", pod.Name, err)
 		}
 	}
-	return nil
+	return again, nil
 }

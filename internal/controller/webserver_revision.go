@@ -80,9 +80,11 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 		}
 		result.RequeueAfter = wait
 	}
-	if err := r.collectConfigChecks(ctx, s); err != nil {
+	collectAgain, err := r.collectConfigChecks(ctx, s, history)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
+	result = lowestRequeue(result, ctrl.Result{RequeueAfter: collectAgain})
 
 	if entry := history.find(spec.name()); entry.Phase == webserverv1alpha1.RevisionValid && hasDeployed && deployed == spec && rollout != rolloutComplete {
 		failure, wait := healthGate(ws, s.deployment, rollout, brokenPodsOf(s.pods, ws, spec), now.Time)

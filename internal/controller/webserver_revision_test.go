@@ -136,6 +136,16 @@ var _ = Describe("Revisions: config checks, health gate and rollback", func() {
 		Expect(countEvents(ctx, namespace, "checked", webserverv1alpha1.ReasonValidated)).To(Equal(before))
 	})
 
+	It("deletes a new WebServer's check pod once its verdict is in status, though nothing else changes", func() {
+		createWebServer(ctx, namespace, "quiet", nil)
+		eventuallyDeployment(ctx, namespace, "quiet", func(Gomega, *appsv1.Deployment) {})
+		Eventually(func(g Gomega) {
+			pods := &corev1.PodList{}
+			g.Expect(k8sClient.List(ctx, pods, client.InNamespace(namespace), client.MatchingLabels(resources.ConfigCheckLabels()))).To(Succeed())
+			g.Expect(pods.Items).To(BeEmpty())
+		}).WithTimeout(timeout).Should(Succeed())
+	})
+
 	It("refuses a config nginx rejects: no pod gets it, status quotes nginx with the user's line, a fix proceeds", func() {
 		settled("refused", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config = &webserverv1alpha1.ConfigSpec{Inline: "location / { return 200 'ok'; }"}

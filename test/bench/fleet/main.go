@@ -1,0 +1,405 @@
+// Command fleet measures what a fleet of custom resources costs an operator, against a real
+// API server (envtest's kube-apiserver and etcd) with the manager built and run as its own
+// process, as in production:
+//   - N resources created at once, and the time until every one converged (status reports
+//     the generation, conditions are set);
+//   - the API requests made meanwhile, by verb and resource, from the API server's own
+//     apiserver_request_total, without the harness's own;
+//   - the writes of a manager restarted over the converged fleet (they should be none);
+//   - the manager's peak RSS and its reconcile latency percentiles.
+//
+// The subject is any manager binary with its CRDs and a resource template, so the same
+// harness can run another operator for comparison.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+)
+
+type options struct {
+	sizes                   []int
+	manager, crds, template string
+	managerArgs             []string
+	assets                  string
+	timeout, settle         time.Duration
+	creators                int
+	namespace               string
+	children                []string
+	transient               []string
+}
+
+func main() {
+	var o options
+	var sizes, args string
+	flag.StringVar(&sizes, "n", "1000", "Fleet sizes to measure, comma separated (each on a fresh API server).")
+	flag.StringVar(&o.manager, "manager", "bin/manager", "The manager binary.")
+	flag.StringVar(&args, "manager-args", "--metrics-bind-address=127.0.0.1:18080 --metrics-secure=false --health-probe-bind-address=0",
+		"The manager's arguments; it must serve plain metrics on 127.0.0.1:18080.")
+	flag.StringVar(&o.crds, "crds", "config/crd/bases", "Directory of the subject's CRDs.")
+	flag.StringVar(&o.template, "template", "test/bench/fleet/webserver.yaml", "The resource to create N times; NAME is replaced by its name.")
+	flag.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "Directory holding kube-apiserver and etcd.")
+	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "Give up when the fleet has not converged after this long.")
+	flag.DurationVar(&o.settle, "settle", 30*time.Second, "How long the restarted manager is watched for writes.")
+	flag.IntVar(&o.creators, "creators", 16, "Clients creating the resources in parallel.")
+	flag.StringVar(&o.namespace, "namespace", "bench", "Namespace of the fleet.")
+	var children string
+	flag.StringVar(&children, "children", "apps/v1/Deployment,v1/Service,v1/ServiceAccount",
+		"Kinds (group/version/Kind) of which each resource has one child; the fleet has converged once N of each exist.")
+	var transient string
+	flag.StringVar(&transient, "transient", "v1/Pod",
+		"Kinds of which none may be left once the fleet has converged (the operator's nginx -t check pods: envtest runs no serving pods).")
+	flag.Parse()
+	o.managerArgs = strings.Fields(args)
+	o.children = strings.Split(children, ",")
+	if transient != "" {
+		o.transient = strings.Split(transient, ",")
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "fleet: bad size %q\n", s)
+			os.Exit(2)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	results := make([]result, 0, len(o.sizes))
+	for _, n := range o.sizes {
+		r, err := measure(o, n)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleet:", err)
+			os.Exit(1)
+		}
+		results = append(results, r)
+	}
+	report(o, results)
+}
+
+// result is one fleet size's measurement.
+type result struct {
+	n                  int
+	converge           time.Duration
+	writes             requestCounts // the manager's writes while the fleet converged
+	reads              requestCounts // its single-object GETs meanwhile
+	restartWrites      requestCounts
+	peakRSS            int64 // bytes
+	reconcileQuantiles [3]float64
+}
+
+func measure(o options, n int) (result, error) {
+	r := result{n: n}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: o.assets,
+		CRDDirectoryPaths:     []string{o.crds},
+		ErrorIfCRDPathMissing: true,
+	}
+	// A Service per resource: the default /24 range runs out at ~250.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.96.0.0/12")
+	cfg, err := env.Start()
+	if err != nil {
+		return r, fmt.Errorf("starting the API server: %w", err)
+	}
+	defer func() { _ = env.Stop() }()
+	cfg.QPS, cfg.Burst = -1, 0
+
+	dir, err := os.MkdirTemp("", "fleet-bench-")
+	if err != nil {
+		return r, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	kubeconfig, err := writeKubeconfig(env, dir)
+	if err != nil {
+		return r, err
+	}
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return r, err
+	}
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return r, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout+10*time.Minute)
+	defer cancel()
+	if err := createNamespace(ctx, c, o.namespace); err != nil {
+		return r, err
+	}
+	template, err := os.ReadFile(o.template)
+	if err != nil {
+		return r, err
+	}
+	probe, err := resourceFrom(template, o.namespace, "x")
+	if err != nil {
+		return r, err
+	}
+	mapping, err := c.RESTMapper().RESTMapping(probe.GroupVersionKind().GroupKind(), probe.GroupVersionKind().Version)
+	if err != nil {
+		return r, fmt.Errorf("the template's kind: %w", err)
+	}
+	fleetResource = mapping.Resource.Resource
+
+	go playKubelet(ctx, c)
+
+	manager, err := startManager(o, kubeconfig, filepath.Join(dir, "manager-1.log"))
+	if err != nil {
+		return r, err
+	}
+	before, err := apiRequests(ctx, clientset)
+	if err != nil {
+		return r, err
+	}
+	start := time.Now()
+	if err := createFleet(ctx, c, o, n, template); err != nil {
+		return r, err
+	}
+	if err := waitConverged(ctx, c, o, n, template, start); err != nil {
+		return r, errors.Join(err, manager.stop())
+	}
+	r.converge = time.Since(start)
+	after, err := apiRequests(ctx, clientset)
+	if err != nil {
+		return r, err
+	}
+	r.writes, r.reads = after.minus(before).managerWrites(), after.minus(before).gets()
+	r.reconcileQuantiles = reconcileQuantiles(ctx)
+	r.peakRSS = manager.peakRSS()
+	if err := manager.stop(); err != nil {
+		return r, err
+	}
+
+	// Restarted over the converged fleet: it reads everything again and should write nothing.
+	before, err = apiRequests(ctx, clientset)
+	if err != nil {
+		return r, err
+	}
+	restarted, err := startManager(o, kubeconfig, filepath.Join(dir, "manager-2.log"))
+	if err != nil {
+		return r, err
+	}
+	time.Sleep(o.settle)
+	after, err = apiRequests(ctx, clientset)
+	if err != nil {
+		return r, errors.Join(err, restarted.stop())
+	}
+	r.restartWrites = after.minus(before).managerWrites()
+	fmt.Fprintf(os.Stderr, "n=%d: converged in %s, %.1f writes per resource, %d writes on restart, peak RSS %s\n",
+		n, r.converge.Round(100*time.Millisecond), float64(r.writes.total())/float64(n), r.restartWrites.total(), mib(r.peakRSS))
+	return r, restarted.stop()
+}
+
+// writeKubeconfig gives the manager an administrator's kubeconfig of the API server.
+func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
+	user, err := env.ControlPlane.AddUser(envtest.User{Name: "manager", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", err
+	}
+	raw, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	return path, os.WriteFile(path, raw, 0o600)
+}
+
+type managerProcess struct {
+	cmd *exec.Cmd
+	log *os.File
+}
+
+func startManager(o options, kubeconfig, logPath string) (*managerProcess, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(o.manager, o.managerArgs...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		_ = log.Close()
+		return nil, fmt.Errorf("starting %s: %w", o.manager, err)
+	}
+	return &managerProcess{cmd: cmd, log: log}, nil
+}
+
+// peakRSS is the kernel's high-water mark of the process's resident memory.
+func (m *managerProcess) peakRSS() int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kib * 1024
+		}
+	}
+	return 0
+}
+
+func (m *managerProcess) stop() error {
+	defer func() { _ = m.log.Close() }()
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- m.cmd.Wait() }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(30 * time.Second):
+		_ = m.cmd.Process.Kill()
+		return fmt.Errorf("the manager did not stop within 30s of SIGTERM (log: %s)", m.log.Name())
+	}
+}
+
+// resourceFrom fills the template for one name.
+func resourceFrom(template []byte, namespace, name string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(bytes.ReplaceAll(template, []byte("NAME"), []byte(name)), &u.Object); err != nil {
+		return nil, fmt.Errorf("reading the template: %w", err)
+	}
+	u.SetNamespace(namespace)
+	return u, nil
+}
+
+func resourceName(i int) string { return fmt.Sprintf("site-%05d", i) }
+
+func createFleet(ctx context.Context, c client.Client, o options, n int, template []byte) error {
+	names := make(chan string)
+	errs := make(chan error, o.creators)
+	var wg sync.WaitGroup
+	for range o.creators {
+		wg.Go(func() {
+			for name := range names {
+				u, err := resourceFrom(template, o.namespace, name)
+				if err == nil {
+					err = c.Create(ctx, u)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("creating %s: %w", name, err)
+					return
+				}
+			}
+		})
+	}
+	var err error
+feed:
+	for i := range n {
+		select {
+		case names <- resourceName(i):
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(names)
+	wg.Wait()
+	if err == nil && len(errs) > 0 {
+		err = <-errs
+	}
+	return err
+}
+
+// waitConverged polls until every resource's status reports its generation with conditions
+// and every resource has its children.
+func waitConverged(ctx context.Context, c client.Client, o options, n int, template []byte, start time.Time) error {
+	probe, err := resourceFrom(template, o.namespace, "x")
+	if err != nil {
+		return err
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(probe.GroupVersionKind().GroupVersion().WithKind(probe.GetKind() + "List"))
+	last := -1
+	for {
+		if err := c.List(ctx, list, client.InNamespace(o.namespace)); err != nil {
+			return err
+		}
+		converged := 0
+		for i := range list.Items {
+			if isConverged(&list.Items[i]) {
+				converged++
+			}
+		}
+		for _, kind := range o.children {
+			count, err := countChildren(ctx, c, o.namespace, kind)
+			if err != nil {
+				return err
+			}
+			converged = min(converged, count)
+		}
+		for _, kind := range o.transient {
+			count, err := countChildren(ctx, c, o.namespace, kind)
+			if err != nil {
+				return err
+			}
+			converged = min(converged, n-count)
+		}
+		if converged == n {
+			return nil
+		}
+		if converged != last {
+			fmt.Fprintf(os.Stderr, "  %s: %d of %d converged\n", time.Since(start).Round(time.Second), converged, n)
+			last = converged
+		}
+		if time.Since(start) > o.timeout {
+			return fmt.Errorf("%d of %d converged after %s", converged, n, o.timeout)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// isConverged: status reports the current generation (status.observedGeneration, or every
+// condition's observedGeneration when the status has none of its own) and holds conditions.
+func isConverged(u *unstructured.Unstructured) bool {
+	conditions, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	if len(conditions) == 0 {
+		return false
+	}
+	if observed, found, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration"); found {
+		return observed == u.GetGeneration()
+	}
+	for _, c := range conditions {
+		m, _ := c.(map[string]any)
+		if g, _, _ := unstructured.NestedInt64(m, "observedGeneration"); g != u.GetGeneration() {
+			return false
+		}
+	}
+	return true
+}
+
+// countChildren counts the objects of kind ("group/version/Kind", "v1/Kind" for the core
+// group) in namespace.
+func countChildren(ctx context.Context, c client.Client, namespace, kind string) (int, error) {
+	i := strings.LastIndex(kind, "/")
+	if i < 0 {
+		return 0, fmt.Errorf("child kind %q is not group/version/Kind", kind)
+	}
+	gv, err := schema.ParseGroupVersion(kind[:i])
+	if err != nil {
+		return 0, err
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gv.WithKind(kind[i+1:] + "List"))
+	if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
+		return 0, err
+	}
+	return len(list.Items), nil
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
