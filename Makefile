@@ -264,6 +264,16 @@ cluster-prereqs: ## Debian packages, Kubernetes binaries, CoreDNS, metrics-serve
 			github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader && \
 		mv $(PROMETHEUS_CONFIG_RELOADER_BIN).tmp $(PROMETHEUS_CONFIG_RELOADER_BIN); }
 
+FUZZTIME ?= 20s
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME; an input that fails is kept in testdata/fuzz and runs in make test from then on.
+	@grep -rl --include='*_test.go' '^func Fuzz' internal test | xargs -n1 dirname | sort -u | while read -r dir; do \
+		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
+			echo "fuzzing $$target in ./$$dir for $(FUZZTIME)"; \
+			go test ./$$dir -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
+
 # The fleet benchmark's subject: this operator by default; any manager binary with its CRDs,
 # a resource template (NAME is replaced) and the kinds of its children measures another.
 BENCH_N ?= 1000
