@@ -365,7 +365,8 @@ func waitConverged(ctx context.Context, c client.Client, o options, n int, templ
 }
 
 // isConverged: status reports the current generation (status.observedGeneration, or every
-// condition's observedGeneration when the status has none of its own) and holds conditions.
+// condition's observedGeneration when the status has none of its own) and holds conditions;
+// conditions that carry no generation must not be Unknown.
 func isConverged(u *unstructured.Unstructured) bool {
 	conditions, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	if len(conditions) == 0 {
@@ -376,7 +377,10 @@ func isConverged(u *unstructured.Unstructured) bool {
 	}
 	for _, c := range conditions {
 		m, _ := c.(map[string]any)
-		if g, _, _ := unstructured.NestedInt64(m, "observedGeneration"); g != u.GetGeneration() {
+		g, _, _ := unstructured.NestedInt64(m, "observedGeneration")
+		status, _, _ := unstructured.NestedString(m, "status")
+		// Conditions that do not name a generation count once they are decided.
+		if (g != 0 && g != u.GetGeneration()) || (g == 0 && status == "Unknown") {
 			return false
 		}
 	}
