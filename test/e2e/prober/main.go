@@ -23,7 +23,7 @@ func main() {
 	// Retry briefly on transport errors and 5xx: a just-created Service may not be routable,
 	// or its name resolvable, for a moment. A final failure prints every attempt, so it
 	// explains itself in the pod's log.
-	var failed []string
+	failed := make([]string, 0, attempts)
 	for i := range attempts {
 		resp, err := client.Get(os.Args[1])
 		if err == nil {
