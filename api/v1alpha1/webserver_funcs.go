@@ -113,8 +113,8 @@ func (ws *WebServer) RedirectsHTTP() bool {
 	return ws.Spec.TLS != nil && (ws.Spec.TLS.RedirectHTTP == nil || *ws.Spec.TLS.RedirectHTTP)
 }
 
-// MetricsPort is the container port of the metrics container (monitoring.enabled): it
-// serves /metrics on TCP and receives nginx's request log on UDP at 127.0.0.1.
+// MetricsPort is the container port of the metrics container (monitoring.enabled), where
+// it serves /metrics.
 const MetricsPort = 9113
 
 // MonitoringEnabled says whether the pods run the metrics container.

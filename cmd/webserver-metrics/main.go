@@ -1,6 +1,6 @@
 // Command webserver-metrics is the metrics container of a WebServer pod: it reads nginx's
-// request log from a UDP port on localhost and its stub_status page, and serves both as
-// Prometheus metrics.
+// request log from a named pipe in a volume both containers mount and its stub_status page,
+// and serves both as Prometheus metrics.
 package main
 
 import (
@@ -22,19 +22,19 @@ import (
 )
 
 func main() {
-	var logAddr, metricsAddr, stubStatusURL, revision string
-	flag.StringVar(&logAddr, "log-address", "127.0.0.1:9113", "UDP address nginx sends its request log to (syslog).")
+	var logPipe, metricsAddr, stubStatusURL, revision string
+	flag.StringVar(&logPipe, "log-pipe", "/run/webserver-metrics/requests.pipe", "The named pipe nginx writes its request log to (made unless it exists).")
 	flag.StringVar(&metricsAddr, "metrics-address", ":9113", "Address the metrics are served on, at /metrics.")
 	flag.StringVar(&stubStatusURL, "stub-status-url", "http://127.0.0.1:8079/stub_status", "nginx's stub_status page.")
 	flag.StringVar(&revision, "revision", os.Getenv("WEBSERVER_REVISION"), "The pod's revision, a label on every metric.")
 	flag.Parse()
-	if err := run(logAddr, metricsAddr, stubStatusURL, revision); err != nil {
+	if err := run(logPipe, metricsAddr, stubStatusURL, revision); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(logAddr, metricsAddr, stubStatusURL, revision string) error {
+func run(logPipe, metricsAddr, stubStatusURL, revision string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
@@ -43,12 +43,14 @@ func run(logAddr, metricsAddr, stubStatusURL, revision string) error {
 	requests := sidecar.NewRequests(reg, revision)
 	reg.MustRegister(sidecar.NewConnections(stubStatusURL, revision))
 
-	conn, err := sidecar.ListenLog(logAddr)
+	// The pipe exists before /healthz answers, and nginx starts only after that (the
+	// startup probe of a native sidecar), so nginx never makes a plain file in its place.
+	pipe, err := sidecar.OpenLogPipe(logPipe)
 	if err != nil {
 		return err
 	}
 	received := make(chan error, 1)
-	go func() { received <- sidecar.Receive(ctx, conn, requests.ObserveMessage, requests.Dropped) }()
+	go func() { received <- sidecar.Receive(ctx, pipe, requests.ObserveLine, requests.Unreadable) }()
 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

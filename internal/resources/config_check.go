@@ -54,7 +54,7 @@ func ConfigCheckPod(ws *webserverv1alpha1.WebServer, revision string, in Workloa
 			WithLimits(corev1.ResourceList{corev1.ResourceCPU: resourceMustParse("500m"), corev1.ResourceMemory: resourceMustParse("128Mi")})).
 		WithTerminationMessagePolicy(corev1.TerminationMessageFallbackToLogsOnError).
 		WithSecurityContext(ContainerSecurityContext()).
-		WithVolumeMounts(nginxVolumeMounts(in)...)
+		WithVolumeMounts(nginxVolumeMounts(ws, in)...)
 	for i := range extra.Env {
 		container.WithEnv(envVar(extra.Env[i]))
 	}

@@ -212,7 +212,7 @@ func nginxContainer(ws *webserverv1alpha1.WebServer, in WorkloadInputs, env []co
 		WithLifecycle(corev1ac.Lifecycle().
 			WithPreStop(corev1ac.LifecycleHandler().WithSleep(corev1ac.SleepAction().WithSeconds(preStopSleepSecs)))).
 		WithSecurityContext(ContainerSecurityContext()).
-		WithVolumeMounts(nginxVolumeMounts(in)...)
+		WithVolumeMounts(nginxVolumeMounts(ws, in)...)
 	for i := range env {
 		container.WithEnv(envVar(env[i]))
 	}
@@ -232,7 +232,7 @@ func readinessProbe(ws *webserverv1alpha1.WebServer, health *corev1ac.ProbeApply
 	return health.WithPeriodSeconds(5).WithFailureThreshold(2)
 }
 
-func nginxVolumeMounts(in WorkloadInputs) []*corev1ac.VolumeMountApplyConfiguration {
+func nginxVolumeMounts(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.VolumeMountApplyConfiguration {
 	mounts := []*corev1ac.VolumeMountApplyConfiguration{
 		corev1ac.VolumeMount().WithName(ConfigVolume).WithMountPath(ConfigDir).WithReadOnly(true),
 		corev1ac.VolumeMount().WithName(ContentVolume).WithMountPath(DocumentRoot).WithReadOnly(true),
@@ -240,6 +240,9 @@ func nginxVolumeMounts(in WorkloadInputs) []*corev1ac.VolumeMountApplyConfigurat
 	}
 	if in.SecretHash != "" {
 		mounts = append(mounts, corev1ac.VolumeMount().WithName(SecretVolume).WithMountPath(SecretDir).WithReadOnly(true))
+	}
+	if ws.MonitoringEnabled() {
+		mounts = append(mounts, metricsLogMount())
 	}
 	return mounts
 }
@@ -267,6 +270,9 @@ func volumes(ws *webserverv1alpha1.WebServer, in WorkloadInputs) []*corev1ac.Vol
 		// Readable by the pods' group (fsGroup) only.
 		vols = append(vols, corev1ac.Volume().WithName(SecretVolume).WithSecret(
 			corev1ac.SecretVolumeSource().WithSecretName(SecretSnapshotName(ws, in.SecretHash)).WithDefaultMode(0o440)))
+	}
+	if ws.MonitoringEnabled() {
+		vols = append(vols, metricsLogVolume())
 	}
 	return vols
 }

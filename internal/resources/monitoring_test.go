@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -108,16 +109,51 @@ func TestMetricsContainerOnlyWithMonitoring(t *testing.T) {
 		t.Errorf("security context: %+v", sc)
 	}
 
+	// nginx, the metrics container and the config check all see the log pipe's directory.
+	check := ConfigCheckPod(ws, "abc", in)
+	for name, pod := range map[string]*corev1ac.PodSpecApplyConfiguration{"serving pod": dep.Spec.Template.Spec, "config check": check.Spec} {
+		if !hasVolume(pod, metricsLogVolumeName) {
+			t.Errorf("%s: no %s volume", name, metricsLogVolumeName)
+		}
+		for _, c := range append(pod.InitContainers, pod.Containers...) {
+			if !mounts(c, metricsLogVolumeName, MetricsLogDir) {
+				t.Errorf("%s: container %s does not mount %s at %s", name, *c.Name, metricsLogVolumeName, MetricsLogDir)
+			}
+		}
+	}
+
 	ws.Spec.Monitoring.Enabled = false
-	if inits := Deployment(ws, in).Spec.Template.Spec.InitContainers; len(inits) != 0 {
+	dep = Deployment(ws, in)
+	if inits := dep.Spec.Template.Spec.InitContainers; len(inits) != 0 {
 		t.Errorf("without monitoring: %d init containers", len(inits))
 	}
+	if hasVolume(dep.Spec.Template.Spec, metricsLogVolumeName) {
+		t.Error("without monitoring: a log pipe volume")
+	}
+}
+
+func hasVolume(pod *corev1ac.PodSpecApplyConfiguration, name string) bool {
+	for _, v := range pod.Volumes {
+		if *v.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func mounts(c corev1ac.ContainerApplyConfiguration, volume, path string) bool {
+	for _, m := range c.VolumeMounts {
+		if *m.Name == volume && *m.MountPath == path {
+			return true
+		}
+	}
+	return false
 }
 
 func TestNginxConfLogsForMetricsOnlyWithMonitoring(t *testing.T) {
 	ws := monitoredWebServer()
 	conf := RenderNginxConf(ws, "", ContainerResources(ws))
-	for _, want := range []string{"log_format webserver_metrics escape=json", "access_log syslog:server=127.0.0.1:9113", "~^kube-probe/ 0;"} {
+	for _, want := range []string{"log_format webserver_metrics escape=json", "access_log /run/webserver-metrics/requests.pipe webserver_metrics buffer=4096 flush=1s", "~^kube-probe/ 0;"} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nginx.conf lacks %q", want)
 		}
@@ -129,8 +165,8 @@ func TestNginxConfLogsForMetricsOnlyWithMonitoring(t *testing.T) {
 		t.Error("behind basic auth, the inner hop must not be counted again")
 	}
 	ws.Spec.Monitoring = nil
-	if conf := RenderNginxConf(ws, "", ContainerResources(ws)); strings.Contains(conf, "syslog") {
-		t.Error("nginx.conf sends to syslog without monitoring")
+	if conf := RenderNginxConf(ws, "", ContainerResources(ws)); strings.Contains(conf, "webserver_metrics") {
+		t.Error("nginx.conf logs for metrics without monitoring")
 	}
 }
 

@@ -25,6 +25,9 @@ const (
 	siteSocket   = TmpDir + "/site.sock"
 	siteUpstream = "webserver_site"
 
+	// metricsLogBuffer is PIPE_BUF on Linux: a write to a pipe up to this size is atomic.
+	metricsLogBuffer = 4096
+
 	// maxWorkerProcesses caps workers when no CPU limit bounds them.
 	maxWorkerProcesses = 4
 )
@@ -104,8 +107,10 @@ http {
 	return b.String()
 }
 
-// metricsLog sends one JSON record per request to the metrics container over syslog on
-// localhost (monitoring.enabled). Kubelet probes are not user traffic and are left out;
+// metricsLog writes one JSON line per request into the metrics container's pipe
+// (monitoring.enabled). Each worker buffers lines and writes them at most PIPE_BUF bytes
+// at a time (atomic, so workers never interleave a line) or once a second: a request costs
+// nginx no system call of its own. Kubelet probes are not user traffic and are left out;
 // the status server logs nothing at all.
 func metricsLog(ws *webserverv1alpha1.WebServer) string {
 	if !ws.MonitoringEnabled() {
@@ -116,8 +121,8 @@ func metricsLog(ws *webserverv1alpha1.WebServer) string {
         ~^kube-probe/ 0;
         default 1;
     }
-    access_log syslog:server=127.0.0.1:%d,tag=nginx,nohostname webserver_metrics if=$webserver_metrics_request;
-`, sidecar.LogFormat, webserverv1alpha1.MetricsPort)
+    access_log %s webserver_metrics buffer=%d flush=1s if=$webserver_metrics_request;
+`, sidecar.LogFormat, MetricsLogPipe, metricsLogBuffer)
 }
 
 // innerSiteLog keeps the hop from the auth server to the user's server block out of the

@@ -2,7 +2,8 @@
 // (rate, errors and duration per WebServer pod, labelled with the pod's revision), served by
 // the metrics container next to nginx.
 //
-// nginx sends one JSON line per request as a syslog datagram to a UDP port on localhost
-// (the pod's own network namespace): no file grows, nothing blocks nginx when the sidecar is
-// slow or gone, and a datagram is one whole record.
+// nginx writes one JSON line per request into a named pipe the metrics container made in a
+// volume both share, through a log buffer of at most PIPE_BUF bytes: a request costs nginx a
+// copy into memory, not a system call; each write of whole lines is atomic, so the lines of
+// nginx's workers never interleave; and no file grows.
 package sidecar

@@ -13,7 +13,6 @@ const (
 	RequestDuration = "webserver_http_request_duration_seconds"
 	ResponseBytes   = "webserver_http_response_bytes_total"
 	LogErrorsTotal  = "webserver_metrics_log_errors_total"
-	LogDroppedTotal = "webserver_metrics_log_dropped_total"
 	RevisionLabel   = "revision"
 )
 
@@ -26,10 +25,6 @@ type Requests struct {
 	duration  *prometheus.HistogramVec
 	bytes     prometheus.Counter
 	logErrors prometheus.Counter
-	dropped   prometheus.Counter
-
-	mu          sync.Mutex
-	lastDropped uint32
 
 	// children caches the series of each status code and method, so a request costs no
 	// label hashing; the method label is bounded, the code by nginx's three digits.
@@ -65,14 +60,10 @@ func NewRequests(reg prometheus.Registerer, revision string) *Requests {
 		}),
 		logErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: LogErrorsTotal, ConstLabels: constLabels,
-			Help: "Log messages from nginx that could not be read as a request record.",
-		}),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: LogDroppedTotal, ConstLabels: constLabels,
-			Help: "Request records the kernel dropped because the metrics container read too slowly; the request counts miss them.",
+			Help: "Lines of nginx's request log that could not be read as a request record.",
 		}),
 	}
-	reg.MustRegister(r.total, r.duration, r.bytes, r.logErrors, r.dropped)
+	reg.MustRegister(r.total, r.duration, r.bytes, r.logErrors)
 	return r
 }
 
@@ -103,22 +94,16 @@ func (r *Requests) series(rec Record) series {
 	return s
 }
 
-// Dropped takes the kernel's running count of dropped datagrams.
-func (r *Requests) Dropped(count uint32) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if count > r.lastDropped {
-		r.dropped.Add(float64(count - r.lastDropped))
-		r.lastDropped = count
-	}
-}
-
-// ObserveMessage parses a syslog message and adds its request, counting what it cannot read.
-func (r *Requests) ObserveMessage(msg []byte) {
-	rec, err := ParseRecord(msg)
+// ObserveLine parses a line of nginx's request log and adds its request, counting what it
+// cannot read.
+func (r *Requests) ObserveLine(line []byte) {
+	rec, err := ParseRecord(line)
 	if err != nil {
 		r.logErrors.Inc()
 		return
 	}
 	r.Observe(rec)
 }
+
+// Unreadable counts a line that is no request record.
+func (r *Requests) Unreadable() { r.logErrors.Inc() }

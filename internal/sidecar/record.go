@@ -19,16 +19,15 @@ type Record struct {
 	Bytes    float64 `json:"bytes"`
 }
 
-var errNoRecord = errors.New("no JSON record in the message")
+var errNoRecord = errors.New("no JSON record in the line")
 
-// ParseRecord reads the JSON record out of a syslog message (RFC 3164, as nginx sends it:
-// "<190>Dec  2 14:50:54 nginx: {...}").
-func ParseRecord(msg []byte) (Record, error) {
-	start := bytes.IndexByte(msg, '{')
+// ParseRecord reads the JSON record of one line of nginx's request log.
+func ParseRecord(line []byte) (Record, error) {
+	start := bytes.IndexByte(line, '{')
 	if start < 0 {
 		return Record{}, errNoRecord
 	}
-	record := bytes.TrimRight(msg[start:], "\r\n")
+	record := bytes.TrimRight(line[start:], "\r\n")
 	r, ok := parseLogFormat(record)
 	if !ok {
 		var err error

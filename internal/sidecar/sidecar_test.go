@@ -1,13 +1,16 @@
 package sidecar
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,19 +24,19 @@ func TestParseRecord(t *testing.T) {
 		want      Record
 		wantErr   bool
 	}{
-		{name: "nginx syslog message", msg: `<190>Dec  2 14:50:54 nginx: {"status":200,"method":"GET","duration":0.004,"bytes":612}`,
+		{name: "nginx log line", msg: `{"status":200,"method":"GET","duration":0.004,"bytes":612}` + "\n",
 			want: Record{Status: 200, Method: "GET", Duration: 0.004, Bytes: 612}},
-		{name: "trailing newline", msg: "<190>nginx: {\"status\":404,\"method\":\"HEAD\",\"duration\":0.000,\"bytes\":0}\n",
+		{name: "no newline", msg: `{"status":404,"method":"HEAD","duration":0.000,"bytes":0}`,
 			want: Record{Status: 404, Method: "HEAD", Bytes: 0}},
-		{name: "escaped method", msg: `<190>nginx: {"status":400,"method":"\"GET","duration":0.001,"bytes":150}`,
+		{name: "escaped method", msg: `{"status":400,"method":"\"GET","duration":0.001,"bytes":150}` + "\n",
 			want: Record{Status: 400, Method: `"GET`, Duration: 0.001, Bytes: 150}},
-		{name: "slow request", msg: `<190>nginx: {"status":504,"method":"POST","duration":61.020,"bytes":494}`,
+		{name: "slow request", msg: `{"status":504,"method":"POST","duration":61.020,"bytes":494}` + "\n",
 			want: Record{Status: 504, Method: "POST", Duration: 61.02, Bytes: 494}},
-		{name: "unknown method", msg: `<190>nginx: {"status":405,"method":"PROPFIND","duration":0.000,"bytes":157}`,
+		{name: "unknown method", msg: `{"status":405,"method":"PROPFIND","duration":0.000,"bytes":157}` + "\n",
 			want: Record{Status: 405, Method: "PROPFIND", Bytes: 157}},
-		{name: "no record", msg: "<190>nginx: something else", wantErr: true},
-		{name: "truncated", msg: `<190>nginx: {"status":200,"meth`, wantErr: true},
-		{name: "status out of range", msg: `<190>nginx: {"status":0,"method":"GET","duration":0,"bytes":0}`, wantErr: true},
+		{name: "no record", msg: "something else\n", wantErr: true},
+		{name: "truncated", msg: `{"status":200,"meth`, wantErr: true},
+		{name: "status out of range", msg: `{"status":0,"method":"GET","duration":0,"bytes":0}`, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseRecord([]byte(tc.msg))
@@ -137,20 +140,11 @@ webserver_nginx_up{revision="abc123"} 1
 	}
 }
 
-// TestDroppedFollowsTheKernelsCount: the kernel reports a running total.
-func TestDroppedFollowsTheKernelsCount(t *testing.T) {
-	requests := NewRequests(prometheus.NewPedanticRegistry(), "r1")
-	for _, count := range []uint32{3, 3, 10} {
-		requests.Dropped(count)
-	}
-	if got := testutil.ToFloat64(requests.dropped); got != 10 {
-		t.Errorf("dropped: got %v, want 10", got)
-	}
-}
-
-// TestReceiveCountsEveryDatagram sends records over a real UDP socket, as nginx does.
-func TestReceiveCountsEveryDatagram(t *testing.T) {
-	conn, err := ListenLog("127.0.0.1:0")
+// TestReceiveCountsEveryLine writes records into a real named pipe as nginx's workers do:
+// several processes, each flushing a buffer of whole lines of at most PIPE_BUF bytes.
+func TestReceiveCountsEveryLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "requests.pipe")
+	pipe, err := OpenLogPipe(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,40 +152,59 @@ func TestReceiveCountsEveryDatagram(t *testing.T) {
 	requests := NewRequests(reg, "r1")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Receive(ctx, conn, requests.ObserveMessage, requests.Dropped) }()
+	go func() { done <- Receive(ctx, pipe, requests.ObserveLine, requests.Unreadable) }()
 
-	sender, err := net.DialUDP("udp", nil, conn.LocalAddr().(*net.UDPAddr))
+	const workers, perWorker = 4, 5000
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			w, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer func() { _ = w.Close() }()
+			var buf []byte
+			for i := range perWorker {
+				status := 200
+				if i%10 == 0 {
+					status = 404
+				}
+				line := fmt.Appendf(nil, `{"status":%d,"method":"GET","duration":0.002,"bytes":100}`+"\n", status)
+				if len(buf)+len(line) > pipeBufAtomic {
+					writeAll(t, w, buf)
+					buf = buf[:0]
+				}
+				buf = append(buf, line...)
+			}
+			writeAll(t, w, buf)
+		})
+	}
+	wg.Wait()
+	w, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const ok, notFound = 900, 100
-	for i := range ok + notFound {
-		status := 200
-		if i%10 == 0 {
-			status = 404
-		}
-		msg := fmt.Sprintf(`<190>Dec  2 14:50:54 nginx: {"status":%d,"method":"GET","duration":0.002,"bytes":100}`, status)
-		if _, err := sender.Write([]byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, _ = sender.Write([]byte("<190>nginx: not a record"))
+	writeAll(t, w, []byte("not a record\n"))
+	writeAll(t, w, append(bytes.Repeat([]byte("x"), 2*maxLine), '\n'))
+	_ = w.Close()
 
 	deadline := time.Now().Add(5 * time.Second)
-	for testutil.ToFloat64(requests.logErrors) < 1 && time.Now().Before(deadline) {
+	for testutil.ToFloat64(requests.logErrors) < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := testutil.ToFloat64(requests.total.WithLabelValues("200", "2xx", "GET")); got != ok {
-		t.Errorf("200s: got %v, want %d", got, ok)
+	const notFound = workers * perWorker / 10
+	if got := testutil.ToFloat64(requests.total.WithLabelValues("200", "2xx", "GET")); got != workers*perWorker-notFound {
+		t.Errorf("200s: got %v, want %d", got, workers*perWorker-notFound)
 	}
 	if got := testutil.ToFloat64(requests.total.WithLabelValues("404", "4xx", "GET")); got != notFound {
 		t.Errorf("404s: got %v, want %d", got, notFound)
 	}
-	if got := testutil.ToFloat64(requests.bytes); got != 100*(ok+notFound) {
+	if got := testutil.ToFloat64(requests.bytes); got != 100*workers*perWorker {
 		t.Errorf("bytes: got %v", got)
 	}
-	if got := testutil.ToFloat64(requests.dropped); got != 0 {
-		t.Errorf("dropped: got %v, want 0", got)
+	if got := testutil.ToFloat64(requests.logErrors); got != 2 {
+		t.Errorf("unreadable lines: got %v, want 2 (not a record, too long)", got)
 	}
 	if got := testutil.CollectAndCount(requests.duration); got != 2 {
 		t.Errorf("duration series: got %d, want 2 (2xx and 4xx)", got)
@@ -202,52 +215,67 @@ func TestReceiveCountsEveryDatagram(t *testing.T) {
 	}
 }
 
-// TestReceiveReportsWhatTheKernelDropped overflows a small receive buffer before reading:
-// what is not counted as a request is counted as dropped.
-func TestReceiveReportsWhatTheKernelDropped(t *testing.T) {
-	conn, err := ListenLog("127.0.0.1:0")
+// pipeBufAtomic is PIPE_BUF on Linux: a write of at most this many bytes is never
+// interleaved with another process's.
+const pipeBufAtomic = 4096
+
+func writeAll(t *testing.T, w *os.File, b []byte) {
+	t.Helper()
+	if _, err := w.Write(b); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLogPipeSurvivesARestartOfTheReader: nginx keeps the pipe it opened at start, so a
+// restarted metrics container must read that same pipe, not make a new one.
+func TestLogPipeSurvivesARestartOfTheReader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "requests.pipe")
+	first, err := OpenLogPipe(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.SetReadBuffer(4096); err != nil {
-		t.Fatal(err)
-	}
-	sender, err := net.DialUDP("udp", nil, conn.LocalAddr().(*net.UDPAddr))
+	nginx, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const sent = 500
-	for range sent {
-		if _, err := sender.Write([]byte(`<190>nginx: {"status":200,"method":"GET","duration":0.001,"bytes":10}`)); err != nil {
-			t.Fatal(err)
-		}
+	defer func() { _ = nginx.Close() }()
+	_ = first.Close()
+
+	second, err := OpenLogPipe(path)
+	if err != nil {
+		t.Fatal(err)
 	}
 	requests := NewRequests(prometheus.NewPedanticRegistry(), "r1")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { _ = Receive(ctx, conn, requests.ObserveMessage, requests.Dropped) }()
-	// The drop count arrives with the next datagram read after the drops.
-	time.Sleep(100 * time.Millisecond)
-	if _, err := sender.Write([]byte(`<190>nginx: {"status":200,"method":"GET","duration":0.001,"bytes":10}`)); err != nil {
-		t.Fatal(err)
-	}
+	go func() { _ = Receive(ctx, second, requests.ObserveLine, requests.Unreadable) }()
+	writeAll(t, nginx, []byte(`{"status":200,"method":"GET","duration":0.001,"bytes":10}`+"\n"))
 	counted := func() float64 { return testutil.ToFloat64(requests.total.WithLabelValues("200", "2xx", "GET")) }
 	deadline := time.Now().Add(5 * time.Second)
-	for counted()+testutil.ToFloat64(requests.dropped) < sent+1 && time.Now().Before(deadline) {
+	for counted() < 1 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	got, dropped := counted(), testutil.ToFloat64(requests.dropped)
-	if dropped == 0 || got+dropped != sent+1 {
-		t.Errorf("counted %v and dropped %v of %d", got, dropped, sent+1)
+	if got := counted(); got != 1 {
+		t.Errorf("after the restart: counted %v, want 1", got)
 	}
 }
 
-// BenchmarkObserveMessage is the metrics container's work per request nginx logs.
-func BenchmarkObserveMessage(b *testing.B) {
+func TestOpenLogPipeRefusesAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "requests.pipe")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenLogPipe(path); err == nil || !strings.Contains(err.Error(), "not a named pipe") {
+		t.Errorf("got %v, want an error saying it is not a named pipe", err)
+	}
+}
+
+// BenchmarkObserveLine is the metrics container's work per request nginx logs.
+func BenchmarkObserveLine(b *testing.B) {
 	requests := NewRequests(prometheus.NewPedanticRegistry(), "r1")
-	msg := []byte(`<190>Dec  2 14:50:54 nginx: {"status":200,"method":"GET","duration":0.004,"bytes":612}`)
+	line := []byte(`{"status":200,"method":"GET","duration":0.004,"bytes":612}` + "\n")
 	b.ReportAllocs()
 	for b.Loop() {
-		requests.ObserveMessage(msg)
+		requests.ObserveLine(line)
 	}
 }

@@ -174,7 +174,7 @@ location /broken { return 503; }`, "counted", func(spec *webserverv1alpha1.WebSe
 			g.Expect(count("503") - broken0).To(Equal(4.0))
 			g.Expect(sumOf(after, sidecar.RequestDuration, map[string]string{"class": "5xx"})).To(BeNumerically(">=", 4))
 			g.Expect(sumOf(after, "webserver_nginx_up", nil)).To(Equal(2.0))
-			g.Expect(sumOf(after, sidecar.LogDroppedTotal, nil)).To(BeZero())
+			g.Expect(sumOf(after, sidecar.LogErrorsTotal, nil)).To(BeZero())
 			report(fmt.Sprintf("metrics containers counted 176 × 200, 20 × 404 and 4 × 503 of 200 requests on revision %s", revision))
 		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 	})

@@ -51,9 +51,10 @@ type options struct {
 type run struct {
 	monitored  bool
 	perSecond  float64
-	sent       int64 // requests wrk completed
-	counted    int64 // requests the metrics container counted
-	dropped    int64 // records the kernel dropped before the metrics container read them
+	sent       int64         // requests wrk completed
+	counted    int64         // requests the metrics container counted
+	unreadable int64         // lines the metrics container could not read as a record
+	metricsCPU time.Duration // CPU time the metrics container spent during the run
 	non2xx     int64
 	socketErrs int64
 }
@@ -107,8 +108,8 @@ func bench(o options) error {
 			if err != nil {
 				return err
 			}
-			fmt.Printf("round %d  monitoring=%-5t  %8.0f req/s  sent %d  counted %d  dropped %d\n",
-				i+1, monitored, r.perSecond, r.sent, r.counted, r.dropped)
+			fmt.Printf("round %d  monitoring=%-5t  %8.0f req/s  sent %d  counted %d  unreadable %d\n",
+				i+1, monitored, r.perSecond, r.sent, r.counted, r.unreadable)
 			runs = append(runs, r)
 		}
 	}
@@ -116,7 +117,8 @@ func bench(o options) error {
 }
 
 // prepareRoot unpacks the operand's root filesystem with the host's /proc and /dev inside
-// (nginx logs to /dev/stdout) and a document root like the content a site serves.
+// (nginx logs to /dev/stdout), a document root like the content a site serves and the
+// directory of the metrics container's log pipe.
 func prepareRoot(tarball string) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "sidecar-bench-")
 	if err != nil {
@@ -157,7 +159,12 @@ func prepareRoot(tarball string) (string, func(), error) {
 			return "", cleanup, err
 		}
 	}
-	return root, cleanup, os.MkdirAll(filepath.Join(root, resources.ConfigDir), 0o755)
+	for _, d := range []string{resources.ConfigDir, resources.MetricsLogDir} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return "", cleanup, err
+		}
+	}
+	return root, cleanup, nil
 }
 
 // cgroups are the CPU cgroup (v1 cpu controller) of nginx and of the metrics container.
@@ -218,7 +225,8 @@ func measure(o options, root string, groups cgroups, monitored bool) (run, error
 		if core == "" {
 			core = o.serverCPU
 		}
-		metrics := inGroup(groups.metrics, core, o.metricsBinary, "-revision", "bench")
+		metrics := inGroup(groups.metrics, core, o.metricsBinary, "-revision", "bench",
+			"-log-pipe", filepath.Join(root, resources.MetricsLogPipe))
 		metrics.Env = append(os.Environ(), "GOMEMLIMIT="+resources.MetricsGoMemoryLimit)
 		if err := metrics.Start(); err != nil {
 			return r, fmt.Errorf("starting the metrics container's binary: %w", err)
@@ -244,6 +252,10 @@ func measure(o options, root string, groups cgroups, monitored bool) (run, error
 	if _, err := runWrk(o, site, o.warmup); err != nil {
 		return r, err
 	}
+	// nginx flushes its log buffer at least once a second.
+	const flushed = 1500 * time.Millisecond
+	time.Sleep(flushed)
+	cpuBefore := processCPU(processes, monitored)
 	before, err := scrape(monitored)
 	if err != nil {
 		return r, err
@@ -252,14 +264,14 @@ func measure(o options, root string, groups cgroups, monitored bool) (run, error
 	if err != nil {
 		return r, err
 	}
-	// The last records are in flight when wrk stops.
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(flushed)
 	after, err := scrape(monitored)
 	if err != nil {
 		return r, err
 	}
 	r.perSecond, r.sent, r.non2xx, r.socketErrs = w.perSecond, w.sent, w.non2xx, w.socketErrs
-	r.counted, r.dropped = after.counted-before.counted, after.dropped-before.dropped
+	r.counted, r.unreadable = after.counted-before.counted, after.unreadable-before.unreadable
+	r.metricsCPU = processCPU(processes, monitored) - cpuBefore
 	if r.non2xx > 0 || r.socketErrs > 0 {
 		return r, fmt.Errorf("nginx answered %d requests with errors and %d failed at the socket", r.non2xx, r.socketErrs)
 	}
@@ -340,9 +352,9 @@ func runWrk(o options, url string, d time.Duration) (wrkResult, error) {
 	return w, nil
 }
 
-type counts struct{ counted, dropped int64 }
+type counts struct{ counted, unreadable int64 }
 
-// scrape reads the metrics container's request and dropped-record counters.
+// scrape reads the metrics container's request and unreadable-line counters.
 func scrape(monitored bool) (counts, error) {
 	var c counts
 	if !monitored {
@@ -367,7 +379,7 @@ func scrape(monitored bool) (counts, error) {
 		}
 		return int64(total)
 	}
-	return counts{counted: sum(sidecar.RequestsTotal), dropped: sum(sidecar.LogDroppedTotal)}, nil
+	return counts{counted: sum(sidecar.RequestsTotal), unreadable: sum(sidecar.LogErrorsTotal)}, nil
 }
 
 func counterValue(m *dto.Metric) float64 {
@@ -379,7 +391,8 @@ func counterValue(m *dto.Metric) float64 {
 
 func report(o options, runs []run) error {
 	off, on := make([]float64, 0, len(runs)), make([]float64, 0, len(runs))
-	var sent, counted, dropped int64
+	var sent, counted, unreadable int64
+	var metricsCPU time.Duration
 	for _, r := range runs {
 		if !r.monitored {
 			off = append(off, r.perSecond)
@@ -388,7 +401,8 @@ func report(o options, runs []run) error {
 		on = append(on, r.perSecond)
 		sent += r.sent
 		counted += r.counted
-		dropped += r.dropped
+		unreadable += r.unreadable
+		metricsCPU += r.metricsCPU
 	}
 	medianOff, medianOn := median(off), median(on)
 	overhead := 100 * (medianOff - medianOn) / medianOff
@@ -396,8 +410,12 @@ func report(o options, runs []run) error {
 	fmt.Printf("\n| | requests/s (median of %d) |\n|---|---|\n| without monitoring | %.0f |\n| with monitoring | %.0f |\n",
 		o.rounds, medianOff, medianOn)
 	fmt.Printf("\nthroughput lower by %.1f %% with the metrics container (target ≤ %.0f %%)\n", overhead, o.maxOverhead)
-	fmt.Printf("records: %d requests sent, %d counted, %d not counted (%.3f %%), %d dropped by the kernel\n",
-		sent, counted, lost, 100*float64(lost)/float64(max(sent, 1)), dropped)
+	fmt.Printf("records: %d requests sent, %d counted, %d not counted (%.3f %%), %d unreadable lines\n",
+		sent, counted, lost, 100*float64(lost)/float64(max(sent, 1)), unreadable)
+	perRecord := metricsCPU / time.Duration(max(counted, 1))
+	limit := resource.MustParse(o.metricsLimit)
+	fmt.Printf("the metrics container spent %v of CPU per record: its %s CPU limit reads %.0f records/s\n",
+		perRecord, o.metricsLimit, limit.AsApproximateFloat64()/perRecord.Seconds())
 	fmt.Printf("setup: nginx limited to %s CPU, the metrics container to %s, both on core %s; wrk on core %s with %d connections, %s per run\n",
 		o.nginxCPULimit, o.metricsLimit, o.serverCPU, o.loadCPU, o.connections, o.duration)
 	if overhead > o.maxOverhead {
@@ -416,4 +434,24 @@ func median(values []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// processCPU is the user and system CPU time of the metrics container's process (the first
+// one started), from /proc (in clock ticks of 10 ms).
+func processCPU(processes []*exec.Cmd, monitored bool) time.Duration {
+	if !monitored || len(processes) == 0 {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", processes[0].Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(fields[11], 10, 64)
+	system, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(user+system) * 10 * time.Millisecond
 }
