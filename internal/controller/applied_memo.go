@@ -39,9 +39,12 @@ func (m *appliedMemo) remember(ws *webserverv1alpha1.WebServer, child, hash stri
 	m.hashes[key][child] = hash
 }
 
-// forget drops what was remembered about a deleted WebServer.
-func (m *appliedMemo) forget(key types.NamespacedName) {
+// forget drops what was remembered about a deleted WebServer and says whether there was
+// anything.
+func (m *appliedMemo) forget(key types.NamespacedName) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	_, ok := m.hashes[key]
 	delete(m.hashes, key)
+	return ok
 }

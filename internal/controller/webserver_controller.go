@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/metrics"
 )
 
 // FieldOwner is the one server-side apply field manager of every child.
@@ -192,6 +193,7 @@ func lowestRequeue(a, b ctrl.Result) ctrl.Result {
 // SetupWithManager registers the controller: WebServers, the children it owns, and the
 // user's ConfigMaps and Secrets it reads (metadata only, mapped back through field indexes).
 func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	metrics.WebServerStates.ReadFrom(mgr.GetCache())
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &webserverv1alpha1.WebServer{}, configMapRefIndex,
 		func(obj client.Object) []string {
 			return obj.(*webserverv1alpha1.WebServer).ReferencedConfigMaps()

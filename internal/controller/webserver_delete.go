@@ -22,8 +22,8 @@ import (
 // forget drops the operator's records of a WebServer that no longer exists and, when it
 // had any (it was reconciled by this process), says so in an event.
 func (r *WebServerReconciler) forget(ctx context.Context, key types.NamespacedName) {
-	r.applied.forget(key)
-	if metrics.ForgetWebServer(key.Namespace, key.Name) == 0 {
+	applied := r.applied.forget(key)
+	if metrics.ForgetWebServer(key.Namespace, key.Name) == 0 && !applied {
 		return
 	}
 	logf.FromContext(ctx).Info("Forgot deleted WebServer")

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
-	"github.com/webserver-operator/webserver-operator/internal/metrics"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
@@ -24,7 +23,6 @@ import (
 // as read as a precondition.
 func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope, reconcileErr error) error {
 	r.computeStatus(s, reconcileErr == nil)
-	recordMetrics(s.ws)
 	if equality.Semantic.DeepEqual(*s.originalStatus, s.ws.Status) {
 		return nil
 	}
@@ -377,18 +375,4 @@ func deadlineOf(ws *webserverv1alpha1.WebServer) int32 {
 		return *d
 	}
 	return 600
-}
-
-func recordMetrics(ws *webserverv1alpha1.WebServer) {
-	metrics.DesiredReplicas.WithLabelValues(ws.Namespace, ws.Name).Set(float64(ws.DesiredReplicas()))
-	metrics.ReadyReplicas.WithLabelValues(ws.Namespace, ws.Name).Set(float64(ws.Status.ReadyReplicas))
-	for _, c := range ws.Status.Conditions {
-		for _, status := range []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown} {
-			value := 0.0
-			if c.Status == status {
-				value = 1
-			}
-			metrics.ConditionStatus.WithLabelValues(ws.Namespace, ws.Name, c.Type, string(status)).Set(value)
-		}
-	}
 }

@@ -57,6 +57,8 @@ func typeOf(c prometheus.Collector) (string, error) {
 		return "gauge", nil
 	case *prometheus.HistogramVec:
 		return "histogram", nil
+	case *StatesCollector:
+		return "gauge", nil
 	}
 	return "", fmt.Errorf("metric collector %T has no documented type", c)
 }
