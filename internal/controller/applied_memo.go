@@ -12,9 +12,14 @@ import (
 // applied or confirmed. A cached child showing another hash is older than that write (the
 // cache lags) or was rewritten by someone else: either way it is read live before it is
 // compared, so a spec going A→B→A faster than the cache follows never skips an apply.
+// For a child cached trimmed it also remembers the fingerprint the child had then.
 type appliedMemo struct {
 	mu     sync.Mutex
-	hashes map[types.NamespacedName]map[string]string
+	hashes map[types.NamespacedName]map[string]appliedRecord
+}
+
+type appliedRecord struct {
+	hash, fingerprint string
 }
 
 // matches reports whether a cached child with the given applied hash can be trusted: true
@@ -23,20 +28,30 @@ func (m *appliedMemo) matches(ws *webserverv1alpha1.WebServer, child, cachedHash
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	last, ok := m.hashes[types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}][child]
-	return !ok || last == cachedHash
+	return !ok || last.hash == cachedHash
 }
 
-func (m *appliedMemo) remember(ws *webserverv1alpha1.WebServer, child, hash string) {
+// confirmed reports whether a trimmed cached child is known to hold what hash applies:
+// this process found it so, or wrote it, when it had this fingerprint.
+func (m *appliedMemo) confirmed(ws *webserverv1alpha1.WebServer, child, hash, fingerprint string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last, ok := m.hashes[types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}][child]
+	return ok && fingerprint != "" && last == appliedRecord{hash: hash, fingerprint: fingerprint}
+}
+
+// remember records hash, and the child's fingerprint when it is cached trimmed ("" else).
+func (m *appliedMemo) remember(ws *webserverv1alpha1.WebServer, child, hash, fingerprint string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
 	if m.hashes == nil {
-		m.hashes = map[types.NamespacedName]map[string]string{}
+		m.hashes = map[types.NamespacedName]map[string]appliedRecord{}
 	}
 	if m.hashes[key] == nil {
-		m.hashes[key] = map[string]string{}
+		m.hashes[key] = map[string]appliedRecord{}
 	}
-	m.hashes[key][child] = hash
+	m.hashes[key][child] = appliedRecord{hash: hash, fingerprint: fingerprint}
 }
 
 // forget drops what was remembered about a deleted WebServer and says whether there was

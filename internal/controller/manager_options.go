@@ -21,14 +21,15 @@ const annotationLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // CacheOptions cache only what the operator owns: children are selected by the
 // managed-by label, never every Deployment or Service of the cluster, and the large
-// metadata nobody here reads is dropped (stripLargeMetadata). ConfigMaps are watched as
-// metadata only.
+// metadata nobody here reads is dropped (stripLargeMetadata), so are the parts of pod
+// templates the phases do not read (trimDeployment). ConfigMaps are watched as metadata
+// only.
 func CacheOptions() cache.Options {
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedBy})}
 	return cache.Options{
 		DefaultTransform: stripLargeMetadata,
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}:                     owned,
+			&appsv1.Deployment{}:                     {Label: owned.Label, Transform: trimDeployment},
 			&corev1.Service{}:                        owned,
 			&corev1.ServiceAccount{}:                 owned,
 			&policyv1.PodDisruptionBudget{}:          owned,

@@ -25,6 +25,8 @@ type scope struct {
 	config configResult
 	// deployment is the Deployment as observed, then as applied; nil while absent.
 	deployment *appsv1.Deployment
+	// liveDeployment is the Deployment read live with its whole template (wholeDeployment).
+	liveDeployment *appsv1.Deployment
 	// observed is true once the Deployment was read: conditions about pods are recomputed
 	// only from an observation, never from a pass that failed before making one.
 	observed bool

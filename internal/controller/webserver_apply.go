@@ -55,9 +55,17 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 	kind := u.GetKind()
 	key := kind + "/" + u.GetName()
 
+	if observed != nil && isTrimmed(observed) {
+		if r.applied.confirmed(s.ws, key, hash, observed.GetAnnotations()[annotationObservedFingerprint]) {
+			return applyOutcome{exists: true}, nil
+		}
+		// Changed since this process last compared it, or never compared: read it whole.
+		observed = nil
+	}
 	if observed != nil && !r.applied.matches(s.ws, key, observed.GetAnnotations()[AnnotationAppliedHash]) {
 		observed = nil
 	}
+	var fingerprint string
 	var observedMap map[string]any
 	if observed != nil {
 		if observedMap, err = toMap(observed); err != nil {
@@ -81,6 +89,9 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 			if observedMap, err = toMap(live.Object); err != nil {
 				return applyOutcome{}, err
 			}
+			if fingerprint, err = fingerprintOf(live); err != nil {
+				return applyOutcome{}, err
+			}
 			observed = live
 		}
 	}
@@ -98,7 +109,7 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 			}
 		}
 		if isSubset(comparable, observedMap) {
-			r.applied.remember(s.ws, key, hash)
+			r.applied.remember(s.ws, key, hash, fingerprint)
 			return outcome, nil
 		}
 		// Same intent as last applied, yet different fields: someone else changed it.
@@ -109,7 +120,11 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 		return applyOutcome{}, childApplyError(kind, u.GetName(), err)
 	}
-	r.applied.remember(s.ws, key, hash)
+	// u now holds what the API server made of the apply.
+	if fingerprint, err = fingerprintOf(u); err != nil {
+		return applyOutcome{}, err
+	}
+	r.applied.remember(s.ws, key, hash, fingerprint)
 	outcome.applied, outcome.exists, outcome.object = true, true, u
 	if outcome.drift {
 		metrics.DriftRepairsTotal.WithLabelValues(s.ws.Namespace, s.ws.Name, kind).Inc()

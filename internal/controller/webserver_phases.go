@@ -79,7 +79,11 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 		s.config.serverBlockFirstLine = resources.ServerBlockFirstLine(s.ws)
 		s.config.serverBlockLines = strings.Count(strings.TrimRight(refs.serverBlock, "\n"), "\n") + 1
 	}
-	s.templateFormat, err = chooseTemplateFormat(s.deployment, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
+	running, err := r.templateToCompare(ctx, s)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	s.templateFormat, err = chooseTemplateFormat(running, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
 		return resources.Deployment(s.ws, s.workloadInputs(specRevision(s), format))
 	})
 	if err != nil {
@@ -223,8 +227,11 @@ func (r *WebServerReconciler) reconcileDeployment(ctx context.Context, s *scope)
 	target := *s.revisions.target
 	format := s.templateFormat
 	if target != s.revisions.spec {
-		var err error
-		if format, err = chooseTemplateFormat(s.deployment, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
+		running, err := r.templateToCompare(ctx, s)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if format, err = chooseTemplateFormat(running, func(format resources.TemplateFormat) *appsv1ac.DeploymentApplyConfiguration {
 			return resources.Deployment(ws, s.workloadInputs(target, format))
 		}); err != nil {
 			return ctrl.Result{}, err
