@@ -45,6 +45,19 @@ func scrapePods(ctx context.Context, g Gomega, key types.NamespacedName) []map[s
 	return scrapes
 }
 
+// settledScrape is a scrape of the pods once the records nginx still buffers (it writes
+// them at least once a second) have been counted: two scrapes a flush interval apart agree.
+func settledScrape(ctx context.Context, key types.NamespacedName) []map[string]*dto.MetricFamily {
+	var settled []map[string]*dto.MetricFamily
+	EventuallyWithOffset(1, func(g Gomega) {
+		first := scrapePods(ctx, g, key)
+		time.Sleep(1500 * time.Millisecond)
+		settled = scrapePods(ctx, g, key)
+		g.Expect(sumOf(settled, sidecar.RequestsTotal, nil)).To(Equal(sumOf(first, sidecar.RequestsTotal, nil)))
+	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+	return settled
+}
+
 // sumOf adds the values of the family's series whose labels include want, across scrapes.
 func sumOf(scrapes []map[string]*dto.MetricFamily, family string, want map[string]string) float64 {
 	total := 0.0
@@ -143,7 +156,7 @@ location /broken { return 503; }`, "counted", func(spec *webserverv1alpha1.WebSe
 
 	AfterAll(func() { removeSpecNamespace(ctx, namespace) })
 	It("counts every request by status code, labelled with the revision, in the pods' metrics containers", func() {
-		before := scrapePods(ctx, Default, key)
+		before := settledScrape(ctx, key)
 		base := func(code string) float64 {
 			return sumOf(before, sidecar.RequestsTotal, map[string]string{"code": code, "revision": revision})
 		}
@@ -181,7 +194,7 @@ location /broken { return 503; }`, "counted", func(spec *webserverv1alpha1.WebSe
 
 	It("keeps the kubelet's probes and the status server out of the counts", func() {
 		// Probes every 5 s per pod would show within 12 s.
-		total := sumOf(scrapePods(ctx, Default, key), sidecar.RequestsTotal, nil)
+		total := sumOf(settledScrape(ctx, key), sidecar.RequestsTotal, nil)
 		Consistently(func(g Gomega) {
 			g.Expect(sumOf(scrapePods(ctx, g, key), sidecar.RequestsTotal, nil)).To(Equal(total))
 		}).WithTimeout(12 * time.Second).WithPolling(2 * poll).Should(Succeed())

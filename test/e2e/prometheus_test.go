@@ -16,6 +16,7 @@ import (
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
+	"github.com/webserver-operator/webserver-operator/internal/sidecar"
 	"github.com/webserver-operator/webserver-operator/test/dashboard"
 )
 
@@ -101,13 +102,16 @@ location /missing { return 404; }`, "watched", nil)
 		count := func(g Gomega, code string) float64 {
 			return promSum(g, prom, fmt.Sprintf(`sum(webserver_http_requests_total{%s,code=%q})`, sel, code))
 		}
-		// What reached the site before (the readiness wait), once Prometheus has scraped it.
-		var ok0, missing0 float64
+		// What reached the site before (the readiness wait), once every record of it is
+		// counted in the pods and Prometheus has scraped them since.
+		settled := settledScrape(ctx, key)
+		ok0 := sumOf(settled, sidecar.RequestsTotal, map[string]string{"code": "200"})
+		missing0 := sumOf(settled, sidecar.RequestsTotal, map[string]string{"code": "404"})
+		Expect(ok0).To(BeNumerically(">", 0))
 		Eventually(func(g Gomega) {
-			ok0 = count(g, "200")
-			g.Expect(ok0).To(BeNumerically(">", 0))
+			g.Expect(count(g, "200")).To(Equal(ok0))
+			g.Expect(count(g, "404")).To(Equal(missing0))
 		}).WithTimeout(long).WithPolling(2 * poll).Should(Succeed())
-		missing0 = count(Default, "404")
 		c := &http.Client{}
 		for i := range 200 {
 			path := "/"
