@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,7 +51,7 @@ func Receive(ctx context.Context, pipe *os.File, observe func([]byte), overlong 
 		<-ctx.Done()
 		_ = pipe.Close()
 	}()
-	r := bufio.NewReaderSize(pipe, maxLine)
+	r := bufio.NewReaderSize(&gatheringReader{pipe}, maxLine)
 	for {
 		line, err := r.ReadSlice('\n')
 		switch {
@@ -76,4 +77,19 @@ func closedOr(ctx context.Context, err error) error {
 		return nil
 	}
 	return err
+}
+
+// gatherPause is how long the reader waits after a read that found the pipe nearly empty:
+// records gather meanwhile (the pipe holds far more than arrive in this time), so under
+// load one read takes many of them, not a few per wake-up.
+const gatherPause = 50 * time.Millisecond
+
+type gatheringReader struct{ pipe *os.File }
+
+func (g *gatheringReader) Read(p []byte) (int, error) {
+	n, err := g.pipe.Read(p)
+	if err == nil && n < len(p)/2 {
+		time.Sleep(gatherPause)
+	}
+	return n, err
 }
