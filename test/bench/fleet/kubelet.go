@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -15,20 +16,20 @@ func createNamespace(ctx context.Context, c client.Client, name string) error {
 
 // playKubelet ends every pod that runs to completion (restartPolicy Never, such as the
 // operator's nginx -t check pods) as succeeded: envtest has no kubelet. Serving pods are
-// left alone (envtest has no Deployment controller either, so there are none).
-func playKubelet(ctx context.Context, c client.Client) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
-		pods := &corev1.PodList{}
-		if err := c.List(ctx, pods); err != nil {
+// left alone (envtest has no Deployment controller either, so there are none). It watches
+// pods as a kubelet does, so a large fleet is not listed over and over.
+func playKubelet(ctx context.Context, c client.WithWatch) {
+	for ctx.Err() == nil {
+		w, err := c.Watch(ctx, &corev1.PodList{})
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		for i := range pods.Items {
-			pod := &pods.Items[i]
+		for event := range w.ResultChan() {
+			pod, ok := event.Object.(*corev1.Pod)
+			if !ok || (event.Type != watch.Added && event.Type != watch.Modified) {
+				continue
+			}
 			ended := pod.Status.Phase != "" && pod.Status.Phase != corev1.PodPending
 			if pod.Spec.RestartPolicy != corev1.RestartPolicyNever || ended || !pod.DeletionTimestamp.IsZero() {
 				continue
@@ -46,5 +47,6 @@ func playKubelet(ctx context.Context, c client.Client) {
 			}
 			_ = c.Status().Update(ctx, pod)
 		}
+		w.Stop()
 	}
 }

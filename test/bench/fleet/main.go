@@ -130,7 +130,7 @@ func measure(o options, n int) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	c, err := client.New(cfg, client.Options{})
+	c, err := client.NewWithWatch(cfg, client.Options{})
 	if err != nil {
 		return r, err
 	}
@@ -336,7 +336,12 @@ func waitConverged(ctx context.Context, c client.Client, o options, n int, templ
 				converged++
 			}
 		}
+		// Children are counted once the statuses say every resource converged: listing
+		// them on every poll would load the API server more than the manager does.
 		for _, kind := range o.children {
+			if converged < n {
+				break
+			}
 			count, err := countChildren(ctx, c, o.namespace, kind)
 			if err != nil {
 				return err
@@ -344,6 +349,9 @@ func waitConverged(ctx context.Context, c client.Client, o options, n int, templ
 			converged = min(converged, count)
 		}
 		for _, kind := range o.transient {
+			if converged < n {
+				break
+			}
 			count, err := countChildren(ctx, c, o.namespace, kind)
 			if err != nil {
 				return err
@@ -360,7 +368,7 @@ func waitConverged(ctx context.Context, c client.Client, o options, n int, templ
 		if time.Since(start) > o.timeout {
 			return fmt.Errorf("%d of %d converged after %s", converged, n, o.timeout)
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(time.Second)
 	}
 }
 
