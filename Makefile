@@ -286,6 +286,13 @@ bench: build envtest-assets ## Fleet benchmark on a real API server: BENCH_N (si
 	go run ./test/bench/fleet -n $(BENCH_N) -assets $(ENVTEST_ASSETS) -manager $(BENCH_SUBJECT) -crds $(BENCH_CRDS) \
 		-template $(BENCH_TEMPLATE) -children $(BENCH_CHILDREN) $(BENCH_ARGS)
 
+.PHONY: test-faults
+test-faults: build ginkgo ## Fault injection (label faults): the manager killed, the API server restarted, the leader lost, namespaces torn down; envtest with Kubernetes' own controllers.
+	hack/build-k8s.sh $(K8S_CACHE) etcd kube-apiserver kube-controller-manager
+	@mkdir -p $(LOCALBIN)/k8s; ln -sfn $(K8S_CACHE) $(ENVTEST_ASSETS)
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" FAULTS_MANAGER="$(abspath $(LOCAL_BIN_MANAGER))" \
+		$(GINKGO) --label-filter faults --fail-on-empty -v ./test/faults
+
 .PHONY: bench-sidecar
 bench-sidecar: build ## Measure what the metrics container costs one pod: nginx's throughput with and without monitoring under wrk (root; BENCH_SIDECAR_ARGS).
 	test/cluster/install-packages.sh wrk debootstrap

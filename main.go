@@ -43,6 +43,7 @@ func main() {
 		secureMetrics           bool
 		enableHTTP2             bool
 		leaderElect             bool
+		leaderElectionNamespace string
 		maxConcurrentReconciles int
 		pprofAddr               string
 	)
@@ -51,6 +52,8 @@ func main() {
 	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, to authenticated and authorized clients only.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server (off: HTTP/2 Rapid Reset and Stream Cancellation CVEs).")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so only one replica reconciles.")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader election Lease; empty: the namespace the manager runs in.")
 	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "WebServers reconciled in parallel.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "Address of Go's profiling endpoints (/debug/pprof); empty disables them.")
 	opts := zap.Options{}
@@ -87,12 +90,13 @@ func main() {
 	// No client-side throttling: the API server's priority and fairness is the limit.
 	cfg.QPS = -1
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOptions,
-		HealthProbeBindAddress: probeAddr,
-		PprofBindAddress:       pprofAddr,
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       "webserver-operator.webserver.dev",
+		Scheme:                  scheme,
+		Metrics:                 metricsOptions,
+		HealthProbeBindAddress:  probeAddr,
+		PprofBindAddress:        pprofAddr,
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "webserver-operator.webserver.dev",
+		LeaderElectionNamespace: leaderElectionNamespace,
 		// The process exits as soon as the manager stops, so the lease can be handed over at
 		// once: an upgraded operator takes over without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,

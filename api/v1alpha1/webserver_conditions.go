@@ -58,6 +58,9 @@ const (
 	// ReasonChildRejected: the API server refused a child (invalid, forbidden, ...); the
 	// message names the child and carries the API server's words.
 	ReasonChildRejected = "ChildRejected"
+	// ReasonChildContested: another writer keeps changing or deleting a child; the message
+	// names the child and the other field managers, and repairs are held to one per interval.
+	ReasonChildContested = "ChildContested"
 	// ReasonReconcileFailed: a pass stopped on an error it retries with backoff.
 	ReasonReconcileFailed = "ReconcileFailed"
 	// ReasonDeploymentPaused: the Deployment was paused by hand; the operator resumes it.

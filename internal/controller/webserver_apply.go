@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -116,6 +117,13 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 		outcome.drift = observed.GetAnnotations()[AnnotationAppliedHash] == hash
 	}
 
+	if outcome.drift {
+		now := time.Now()
+		if r.contests.held(s.ws, key, now, r.blockedRecheck()) {
+			return applyOutcome{}, r.contested(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u))
+		}
+		r.contests.record(s.ws, key, now)
+	}
 	logf.FromContext(ctx).Info("Applying child", "kind", kind, "name", u.GetName(), "created", outcome.created, "drift", outcome.drift)
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 		return applyOutcome{}, childApplyError(kind, u.GetName(), err)

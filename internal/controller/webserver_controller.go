@@ -62,6 +62,8 @@ type WebServerReconciler struct {
 
 	// applied remembers what was last applied per child, to see through cache lag.
 	applied appliedMemo
+	// contests remembers drift repairs per child, to stop a tug of war with another writer.
+	contests contestTracker
 	// configMaps remembers what the user's ConfigMaps gave, so they are read only on a change.
 	configMaps *configMapMemo
 	memoOnce   sync.Once

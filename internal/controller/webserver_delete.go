@@ -23,6 +23,7 @@ import (
 // had any (it was reconciled by this process), says so in an event.
 func (r *WebServerReconciler) forget(ctx context.Context, key types.NamespacedName) {
 	applied := r.applied.forget(key)
+	r.contests.forget(key)
 	if metrics.ForgetWebServer(key.Namespace, key.Name) == 0 && !applied {
 		return
 	}

@@ -19,14 +19,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -34,6 +33,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
+
+	"github.com/webserver-operator/webserver-operator/test/harness"
 )
 
 type options struct {
@@ -126,7 +127,7 @@ func measure(o options, n int) (result, error) {
 		return r, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	kubeconfig, err := writeKubeconfig(env, dir)
+	kubeconfig, err := harness.AdminKubeconfig(env, dir, "manager")
 	if err != nil {
 		return r, err
 	}
@@ -157,7 +158,7 @@ func measure(o options, n int) (result, error) {
 	}
 	fleetResource = mapping.Resource.Resource
 
-	go playKubelet(ctx, c)
+	go harness.PlayKubelet(ctx, c, false)
 
 	manager, err := startManager(o, kubeconfig, filepath.Join(dir, "manager-1.log"))
 	if err != nil {
@@ -172,7 +173,7 @@ func measure(o options, n int) (result, error) {
 		return r, err
 	}
 	if err := waitConverged(ctx, c, o, n, template, start); err != nil {
-		return r, errors.Join(err, manager.stop())
+		return r, errors.Join(err, manager.Stop(stopTimeout))
 	}
 	r.converge = time.Since(start)
 	after, err := apiRequests(ctx, clientset)
@@ -181,8 +182,8 @@ func measure(o options, n int) (result, error) {
 	}
 	r.writes, r.reads = after.minus(before).managerWrites(), after.minus(before).gets()
 	r.reconcileQuantiles = reconcileQuantiles(ctx)
-	r.peakRSS = manager.peakRSS()
-	if err := manager.stop(); err != nil {
+	r.peakRSS = manager.PeakRSS()
+	if err := manager.Stop(stopTimeout); err != nil {
 		return r, err
 	}
 
@@ -198,75 +199,19 @@ func measure(o options, n int) (result, error) {
 	time.Sleep(o.settle)
 	after, err = apiRequests(ctx, clientset)
 	if err != nil {
-		return r, errors.Join(err, restarted.stop())
+		return r, errors.Join(err, restarted.Stop(stopTimeout))
 	}
 	r.restartWrites = after.minus(before).managerWrites()
 	fmt.Fprintf(os.Stderr, "n=%d: converged in %s, %.1f writes per resource, %d writes on restart, peak RSS %s\n",
 		n, r.converge.Round(100*time.Millisecond), float64(r.writes.total())/float64(n), r.restartWrites.total(), mib(r.peakRSS))
-	return r, restarted.stop()
+	return r, restarted.Stop(stopTimeout)
 }
 
-// writeKubeconfig gives the manager an administrator's kubeconfig of the API server.
-func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
-	user, err := env.ControlPlane.AddUser(envtest.User{Name: "manager", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", err
-	}
-	raw, err := user.KubeConfig()
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	return path, os.WriteFile(path, raw, 0o600)
-}
+// stopTimeout is how long a manager may take to stop after SIGTERM.
+const stopTimeout = 30 * time.Second
 
-type managerProcess struct {
-	cmd *exec.Cmd
-	log *os.File
-}
-
-func startManager(o options, kubeconfig, logPath string) (*managerProcess, error) {
-	log, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(o.manager, o.managerArgs...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		_ = log.Close()
-		return nil, fmt.Errorf("starting %s: %w", o.manager, err)
-	}
-	return &managerProcess{cmd: cmd, log: log}, nil
-}
-
-// peakRSS is the kernel's high-water mark of the process's resident memory.
-func (m *managerProcess) peakRSS() int64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kib * 1024
-		}
-	}
-	return 0
-}
-
-func (m *managerProcess) stop() error {
-	defer func() { _ = m.log.Close() }()
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- m.cmd.Wait() }()
-	select {
-	case <-done:
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = m.cmd.Process.Kill()
-		return fmt.Errorf("the manager did not stop within 30s of SIGTERM (log: %s)", m.log.Name())
-	}
+func startManager(o options, kubeconfig, logPath string) (*harness.Process, error) {
+	return harness.Start(o.manager, o.managerArgs, []string{"KUBECONFIG=" + kubeconfig}, logPath)
 }
 
 // resourceFrom fills the template for one name.
@@ -415,3 +360,7 @@ func countChildren(ctx context.Context, c client.Client, namespace, kind string)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+func createNamespace(ctx context.Context, c client.Client, name string) error {
+	return c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+}
