@@ -56,7 +56,9 @@ func TestContestTrackerHoldsRepairsPastTheThreshold(t *testing.T) {
 }
 
 func TestOtherFieldManagersMostRecentFirst(t *testing.T) {
-	at := func(minute int) *metav1.Time { return ptr.To(metav1.NewTime(time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC))) }
+	at := func(minute int) *metav1.Time {
+		return ptr.To(metav1.NewTime(time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC)))
+	}
 	got := otherFieldManagers([]metav1.ManagedFieldsEntry{
 		{Manager: FieldOwner, Operation: metav1.ManagedFieldsOperationApply, Time: at(5)},
 		{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, Time: at(1)},
@@ -79,7 +81,9 @@ var _ = Describe("A child another writer keeps changing", func() {
 		createWebServer(ctx, namespace, "tug", nil)
 		rollOut(ctx, namespace, "tug")
 		eventuallyCondition(ctx, namespace, "tug", webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonRolloutComplete)
-		repairs := func() float64 { return testutil.ToFloat64(metrics.DriftRepairsTotal.WithLabelValues(namespace, "tug", "Deployment")) }
+		repairs := func() float64 {
+			return testutil.ToFloat64(metrics.DriftRepairsTotal.WithLabelValues(namespace, "tug", "Deployment"))
+		}
 
 		By("scaling the Deployment behind the operator's back, over and over, as another controller would")
 		writes, done := 0, make(chan struct{})

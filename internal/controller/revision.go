@@ -150,6 +150,15 @@ func (h *revisionHistory) record(rev revision, phase webserverv1alpha1.RevisionP
 	})
 }
 
+// forgetUnchecked drops the revisions other than keep that still wait for nginx -t: the
+// spec moved on before their check decided, so nothing checks them any more, the history
+// must not show them as being checked, and their check pods are collected as orphans.
+func (h *revisionHistory) forgetUnchecked(keep string) {
+	*h = slices.DeleteFunc(*h, func(entry webserverv1alpha1.RevisionStatus) bool {
+		return entry.Phase == webserverv1alpha1.RevisionValidating && entry.Name != keep
+	})
+}
+
 // trim drops the oldest revisions beyond maxRevisionHistory, never one named in keep.
 func (h *revisionHistory) trim(keep ...string) {
 	for i := len(*h) - 1; i >= 0 && len(*h) > maxRevisionHistory; i-- {

@@ -87,6 +87,14 @@ func TestRevisionHistory(t *testing.T) {
 		t.Error("a refused config passed")
 	}
 
+	h.record(rev(9), webserverv1alpha1.RevisionValidating, "", "", t1)
+	h.record(rev(10), webserverv1alpha1.RevisionValidating, "", "", t1)
+	h.forgetUnchecked(rev(10).name())
+	if h.find(rev(9).name()) != nil || h.find(rev(10).name()) == nil || h.find(rev(4).name()) == nil {
+		t.Errorf("forgetUnchecked must drop only the other revisions still being checked: %+v", h)
+	}
+	h.forgetUnchecked(rev(11).name())
+
 	for i := 5; i < 5+maxRevisionHistory; i++ {
 		h.record(rev(i), webserverv1alpha1.RevisionGood, "", "", t1)
 	}

@@ -19,9 +19,11 @@ import (
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
 
-// orphanedCheckAge is when a finished config check pod whose revision the status does not
-// hold is removed: by then the status of the pass that created it is long visible.
-const orphanedCheckAge = 5 * time.Minute
+// orphanedCheckAge is when a config check pod whose revision the status does not hold (the
+// spec moved on before its check was recorded, or a crash came between the two) is removed,
+// finished or not: by then the status of the pass that created it is long visible, and a
+// check takes seconds.
+const orphanedCheckAge = time.Minute
 
 // checkVerdict is what a config check pod says about a revision.
 type checkVerdict int
@@ -171,21 +173,33 @@ func (r *WebServerReconciler) collectConfigChecks(ctx context.Context, s *scope,
 			continue
 		}
 		entry := recorded.find(pod.Labels[resources.LabelRevision])
-		finished := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+		age := time.Since(pod.CreationTimestamp.Time)
 		switch {
 		case entry != nil && entry.Phase != webserverv1alpha1.RevisionValidating:
-		case entry == nil && finished && time.Since(pod.CreationTimestamp.Time) > orphanedCheckAge:
-			// Its revision left the history (or the spec moved on before it finished).
+		case entry == nil && age > orphanedCheckAge:
+			// Its revision left the history, or never made it there.
+		case entry == nil:
+			// Nothing else would wake a pass up for it.
+			again = sooner(again, orphanedCheckAge-age+time.Second)
+			continue
 		default:
 			if now := decided.find(pod.Labels[resources.LabelRevision]); now != nil && now.Phase != webserverv1alpha1.RevisionValidating {
-				again = StaleCacheRetry
+				again = sooner(again, StaleCacheRetry)
 			}
 			continue
 		}
-		logf.FromContext(ctx).V(1).Info("Deleting a finished config check pod", "pod", pod.Name)
+		logf.FromContext(ctx).V(1).Info("Deleting a config check pod", "pod", pod.Name)
 		if err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
 			return 0, fmt.Errorf("deleting config check pod %s: %w", pod.Name, err)
 		}
 	}
 	return again, nil
+}
+
+// sooner is the shorter of two requeue delays, zero meaning none.
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
 }

@@ -61,6 +61,7 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 	}
 
 	spec := out.spec
+	history.forgetUnchecked(spec.name())
 	if history.find(spec.name()) == nil {
 		switch {
 		case hasDeployed && deployed == spec:

@@ -56,7 +56,14 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	var err error
 	workDir, err = os.MkdirTemp("", "faults-")
 	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(os.RemoveAll, workDir)
+	DeferCleanup(func() {
+		// The logs of every process stay for a failed run.
+		if CurrentSpecReport().Failed() || suiteFailed {
+			fmt.Fprintf(GinkgoWriter, "logs kept in %s\n", workDir)
+			return
+		}
+		Expect(os.RemoveAll(workDir)).To(Succeed())
+	})
 	env = &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
@@ -80,7 +87,10 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	kubeconfig, err = harness.AdminKubeconfig(env, workDir, "admin")
 	Expect(err).NotTo(HaveOccurred())
 	controllers, err := harness.StartControllerManager(assets, kubeconfig, filepath.Join(workDir, "kube-controller-manager.log"),
-		"garbage-collector-controller", "namespace-controller", "deployment-controller", "replicaset-controller")
+		"garbage-collector-controller", "namespace-controller", "deployment-controller", "replicaset-controller",
+		// A client killed in the middle of deleting a pod can leave it marked deleted: on a
+		// node the kubelet finishes that, for an unscheduled pod the pod garbage collector.
+		"pod-garbage-collector-controller")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() error { return controllers.Stop(30 * time.Second) })
 
@@ -93,11 +103,20 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 
 var managersStarted atomic.Int32
 
+// suiteFailed is set by any failed spec, so the suite keeps its logs.
+var suiteFailed bool
+
+var _ = ReportAfterEach(func(report SpecReport) {
+	if report.Failed() {
+		suiteFailed = true
+	}
+})
+
 // startManager runs the manager binary as production runs it, with or without leader
 // election, its log kept in the work directory.
 func startManager(leaderElect bool) *harness.Process {
 	GinkgoHelper()
-	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0"}
+	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--zap-log-level=debug"}
 	if leaderElect {
 		args = append(args, "--leader-elect", "--leader-election-namespace="+leaseNamespace)
 	}

@@ -139,7 +139,12 @@ func expectNoStrayChildren(g Gomega, ctx context.Context, namespace string, live
 		}
 	}
 	for _, pod := range pods.Items {
-		g.Expect(pod.Spec.RestartPolicy).NotTo(Equal(corev1.RestartPolicyNever), "nginx -t check pod %s is left", pod.Name)
+		if pod.Spec.RestartPolicy == corev1.RestartPolicyNever {
+			owner := &webserverv1alpha1.WebServer{}
+			_ = k8sClient.Get(ctx, types.NamespacedName{Namespace: namespace, Name: pod.Labels["app.kubernetes.io/instance"]}, owner)
+			g.Expect(pod.Name).To(BeEmpty(), "nginx -t check pod %s (%s, created %s, deleted %v, finalizers %v, node %q) is left (owners %+v); its WebServer's revisions: %+v",
+				pod.Name, pod.Status.Phase, pod.CreationTimestamp, pod.DeletionTimestamp, pod.Finalizers, pod.Spec.NodeName, pod.OwnerReferences, owner.Status.Revisions)
+		}
 		owner := metav1.GetControllerOf(&pod)
 		g.Expect(owner).NotTo(BeNil(), "pod %s has no controller", pod.Name)
 		g.Expect(current).To(HaveKey(owner.UID), "pod %s belongs to no current ReplicaSet", pod.Name)
