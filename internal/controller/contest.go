@@ -18,79 +18,143 @@ import (
 
 // A child that another writer keeps changing (a second controller, a script, a GitOps tool
 // holding its own copy) would have that writer and the operator undo each other in a loop.
-// Drift is repaired at once the first few times; past contestRepairs repairs of one child
-// within contestWindow, further repairs of it wait until the last one is a blocked-recheck
-// interval old, and Degraded names the child and its other writers meanwhile.
+// Drift is repaired at once the first few times; once a child was repaired contestRepairs
+// times within contestWindow it is contested: further repairs of it wait until the last one
+// is a blocked-recheck interval old, and Degraded names the child and its other writers
+// until contestWindow has passed with fewer repairs.
 const (
 	contestRepairs = 3
 	contestWindow  = 5 * time.Minute
 )
 
-// contestTracker remembers, per WebServer and child, when this process repaired drift.
+// contestTracker remembers, per WebServer and child, when this process repaired drift and
+// who else wrote the child then.
 type contestTracker struct {
-	mu      sync.Mutex
-	repairs map[types.NamespacedName]map[string][]time.Time
+	mu       sync.Mutex
+	children map[types.NamespacedName]map[string]*contestRecord
+	// window overrides contestWindow (tests shorten it).
+	window time.Duration
 }
 
-// held reports whether a repair of child must wait: it was repaired contestRepairs times
-// within contestWindow, the last time less than hold ago.
-func (t *contestTracker) held(ws *webserverv1alpha1.WebServer, child string, now time.Time, hold time.Duration) bool {
+func (t *contestTracker) windowLength() time.Duration {
+	if t.window > 0 {
+		return t.window
+	}
+	return contestWindow
+}
+
+type contestRecord struct {
+	repairs []time.Time // the last contestRepairs at most, oldest first
+	message string
+}
+
+// contest is an active contest over one of a WebServer's children.
+type contest struct {
+	message string
+	// until is when the contest ends unless the child is repaired again.
+	until time.Time
+}
+
+// held reports whether a repair of child must wait, and the contest's message: it is
+// contested and was last repaired less than hold ago.
+func (t *contestTracker) held(ws *webserverv1alpha1.WebServer, child string, now time.Time, hold time.Duration) (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	recent := t.recent(ws, child, now)
-	return len(recent) >= contestRepairs && now.Sub(recent[len(recent)-1]) < hold
+	record := t.children[contestKey(ws)][child]
+	if record == nil || !record.contested(now, t.windowLength()) || now.Sub(record.repairs[len(record.repairs)-1]) >= hold {
+		return "", false
+	}
+	return record.message, true
 }
 
-// record notes a repair of child at now.
-func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, now time.Time) {
+// record notes a repair of child at now, with message naming its other writers, and
+// reports whether the child is now contested.
+func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, now time.Time, message string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
-	if t.repairs == nil {
-		t.repairs = map[types.NamespacedName]map[string][]time.Time{}
+	key := contestKey(ws)
+	if t.children == nil {
+		t.children = map[types.NamespacedName]map[string]*contestRecord{}
 	}
-	if t.repairs[key] == nil {
-		t.repairs[key] = map[string][]time.Time{}
+	if t.children[key] == nil {
+		t.children[key] = map[string]*contestRecord{}
 	}
-	kept := t.recent(ws, child, now)
-	if len(kept) == contestRepairs {
-		kept = kept[1:]
+	record := t.children[key][child]
+	if record == nil {
+		record = &contestRecord{}
+		t.children[key][child] = record
 	}
-	t.repairs[key][child] = append(kept, now)
+	record.repairs = append(record.repairs, now)
+	if len(record.repairs) > contestRepairs {
+		record.repairs = slices.Delete(record.repairs, 0, len(record.repairs)-contestRepairs)
+	}
+	if !record.contested(now, t.windowLength()) {
+		record.message = ""
+	} else if record.message == "" {
+		// Kept for the whole contest, so the condition does not change with each repair.
+		record.message = message
+	}
+	return record.contested(now, t.windowLength())
 }
 
-// recent is the child's repairs within contestWindow of now, oldest first (lock held).
-func (t *contestTracker) recent(ws *webserverv1alpha1.WebServer, child string, now time.Time) []time.Time {
-	all := t.repairs[types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}][child]
-	first := 0
-	for first < len(all) && now.Sub(all[first]) > contestWindow {
-		first++
+// active returns the contest over any child of the WebServer, nil when there is none.
+func (t *contestTracker) active(ws *webserverv1alpha1.WebServer, now time.Time) *contest {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var found *contest
+	for child, record := range t.children[contestKey(ws)] {
+		if !record.contested(now, t.windowLength()) {
+			if now.Sub(record.repairs[len(record.repairs)-1]) > t.windowLength() {
+				delete(t.children[contestKey(ws)], child)
+			}
+			continue
+		}
+		c := &contest{message: record.message, until: record.repairs[0].Add(t.windowLength())}
+		if found == nil || c.message < found.message {
+			found = c
+		}
 	}
-	// Only the last contestRepairs matter: the slice never grows past that.
-	return slices.Clone(all[max(first, len(all)-contestRepairs):])
+	return found
+}
+
+// contested: contestRepairs repairs within window of now.
+func (r *contestRecord) contested(now time.Time, window time.Duration) bool {
+	return len(r.repairs) >= contestRepairs && now.Sub(r.repairs[0]) <= window
 }
 
 // forget drops the records of a deleted WebServer.
 func (t *contestTracker) forget(key types.NamespacedName) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.repairs, key)
+	delete(t.children, key)
 }
 
-// contested is the blocked pass of a child whose repair is held, naming its other writers.
-func (r *WebServerReconciler) contested(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) error {
+func contestKey(ws *webserverv1alpha1.WebServer) types.NamespacedName {
+	return types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
+}
+
+// contestMessage names the child and the writers other than the operator, from the
+// managedFields of the child as someone else left it (read live when observed, a cached
+// copy, carries none); a deleted child names no writer.
+func (r *WebServerReconciler) contestMessage(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey, observed client.Object) string {
 	writers := "a writer that deletes it"
-	live := &metav1.PartialObjectMetadata{}
-	live.SetGroupVersionKind(gvk)
-	if err := r.APIReader.Get(ctx, key, live); err == nil {
-		writers = "no other field manager (the API server rewrites a field the operator sets)"
-		if others := otherFieldManagers(live.GetManagedFields()); len(others) > 0 {
-			writers = "field manager " + strings.Join(others, ", ")
+	entries := []metav1.ManagedFieldsEntry(nil)
+	if observed != nil {
+		entries = observed.GetManagedFields()
+		if entries == nil {
+			live := &metav1.PartialObjectMetadata{}
+			live.SetGroupVersionKind(gvk)
+			if err := r.APIReader.Get(ctx, key, live); err == nil {
+				entries = live.GetManagedFields()
+			}
 		}
+		writers = "a writer the API server does not name"
 	}
-	return blocked(webserverv1alpha1.ReasonChildContested,
-		"%s %s is also changed by %s: repaired %d times within %s, it is now repaired at most every %s; stop the other writer or leave the fields the operator sets to it",
-		gvk.Kind, key.Name, writers, contestRepairs, contestWindow, r.blockedRecheck())
+	if others := otherFieldManagers(entries); len(others) > 0 {
+		writers = "field manager " + strings.Join(others, ", ")
+	}
+	return fmt.Sprintf("%s %s is also changed by %s: repaired %d times within %s, it is now repaired at most every %s; stop the other writer or leave the fields the operator sets to it",
+		gvk.Kind, key.Name, writers, contestRepairs, r.contests.windowLength(), r.blockedRecheck())
 }
 
 // otherFieldManagers lists the managers other than the operator that own fields of the

@@ -40,6 +40,8 @@ type scope struct {
 	pods []podProblem
 	// blocked is what stopped the pass before it applied everything the spec asks for.
 	blocked *blockedError
+	// contest is an active contest over a child with another writer; nil when none.
+	contest *contest
 	// revisions is what reconcileRevision decided; nil before it ran.
 	revisions *revisionOutcome
 	// tls is what the pass learned about the certificate; nil without spec.tls.

@@ -102,6 +102,7 @@ var _ = BeforeSuite(func() {
 		OperatorVersion:         "test-version",
 		MaxConcurrentReconciles: 2,
 		BlockedRecheck:          2 * time.Second,
+		ContestWindow:           15 * time.Second,
 		MonitoringRecheck:       time.Second,
 		MetricsImage:            testMetricsImage,
 	}

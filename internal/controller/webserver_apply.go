@@ -119,10 +119,10 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 
 	if outcome.drift {
 		now := time.Now()
-		if r.contests.held(s.ws, key, now, r.blockedRecheck()) {
-			return applyOutcome{}, r.contested(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u))
+		if message, held := r.contests.held(s.ws, key, now, r.blockedRecheck()); held {
+			return applyOutcome{}, blocked(webserverv1alpha1.ReasonChildContested, "%s", message)
 		}
-		r.contests.record(s.ws, key, now)
+		r.contests.record(s.ws, key, now, r.contestMessage(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u), observed))
 	}
 	logf.FromContext(ctx).Info("Applying child", "kind", kind, "name", u.GetName(), "created", outcome.created, "drift", outcome.drift)
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {

@@ -59,6 +59,8 @@ type WebServerReconciler struct {
 	PodLogs PodLogReader
 	// BlockedRecheck overrides BlockedRecheckInterval (tests shorten it).
 	BlockedRecheck time.Duration
+	// ContestWindow overrides contestWindow (tests shorten it).
+	ContestWindow time.Duration
 
 	// applied remembers what was last applied per child, to see through cache lag.
 	applied appliedMemo
@@ -128,6 +130,10 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 			result, retErr = ctrl.Result{RequeueAfter: StaleCacheRetry}, nil
 			return
 		}
+		if s.contest = r.contests.active(ws, time.Now()); s.contest != nil && retErr == nil {
+			// The condition clears once the contest's window passed without a repair.
+			result = lowestRequeue(result, ctrl.Result{RequeueAfter: time.Until(s.contest.until) + time.Second})
+		}
 		r.recordBlocked(s)
 		switch err := r.patchStatus(ctx, s, retErr); {
 		case apierrors.IsConflict(err):
@@ -196,6 +202,7 @@ func lowestRequeue(a, b ctrl.Result) ctrl.Result {
 // user's ConfigMaps and Secrets it reads (metadata only, mapped back through field indexes).
 func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	metrics.WebServerStates.ReadFrom(mgr.GetCache())
+	r.contests.window = r.ContestWindow
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &webserverv1alpha1.WebServer{}, configMapRefIndex,
 		func(obj client.Object) []string {
 			return obj.(*webserverv1alpha1.WebServer).ReferencedConfigMaps()

@@ -320,6 +320,10 @@ func setDegradedCondition(ws *webserverv1alpha1.WebServer, s *scope) {
 			return
 		}
 	}
+	if s.contest != nil {
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonChildContested, s.contest.message)
+		return
+	}
 	setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionFalse, webserverv1alpha1.ReasonAsExpected, "")
 }
 
