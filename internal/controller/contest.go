@@ -67,9 +67,8 @@ func (t *contestTracker) held(ws *webserverv1alpha1.WebServer, child string, now
 	return record.message, true
 }
 
-// record notes a repair of child at now, with message naming its other writers, and
-// reports whether the child is now contested.
-func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, now time.Time, message string) bool {
+// record notes a repair of child at now, with message naming its other writers.
+func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, now time.Time, message string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	key := contestKey(ws)
@@ -94,7 +93,6 @@ func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, n
 		// Kept for the whole contest, so the condition does not change with each repair.
 		record.message = message
 	}
-	return record.contested(now, t.windowLength())
 }
 
 // active returns the contest over any child of the WebServer, nil when there is none.
@@ -153,7 +151,8 @@ func (r *WebServerReconciler) contestMessage(ctx context.Context, gvk schema.Gro
 	if others := otherFieldManagers(entries); len(others) > 0 {
 		writers = "field manager " + strings.Join(others, ", ")
 	}
-	return fmt.Sprintf("%s %s is also changed by %s: repaired %d times within %s, it is now repaired at most every %s; stop the other writer or leave the fields the operator sets to it",
+	return fmt.Sprintf("%s %s is also changed by %s: repaired %d times within %s, it is now repaired at most every %s; "+
+		"stop the other writer or leave the fields the operator sets to it",
 		gvk.Kind, key.Name, writers, contestRepairs, r.contests.windowLength(), r.blockedRecheck())
 }
 

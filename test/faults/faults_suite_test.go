@@ -59,7 +59,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	DeferCleanup(func() {
 		// The logs of every process stay for a failed run.
 		if CurrentSpecReport().Failed() || suiteFailed {
-			fmt.Fprintf(GinkgoWriter, "logs kept in %s\n", workDir)
+			GinkgoWriter.Printf("logs kept in %s\n", workDir)
 			return
 		}
 		Expect(os.RemoveAll(workDir)).To(Succeed())

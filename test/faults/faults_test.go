@@ -113,7 +113,7 @@ var _ = Describe("Faults", Label("faults"), func() {
 			want[k] = wanted{image: imageA, replicas: 1, edit: "created"}
 			createWebServer(ctx, k, want[k])
 		}
-		Eventually(func() bool { return logHas(manager, "Successfully acquired lease") }).WithContext(ctx).WithTimeout(30 * time.Second).Should(BeTrue())
+		Eventually(func() bool { return leads(manager) }).WithContext(ctx).WithTimeout(30 * time.Second).Should(BeTrue())
 		time.Sleep(time.Second)
 
 		By("killing the API server while those reconcile, and starting it again")
@@ -157,11 +157,11 @@ var _ = Describe("Faults", Label("faults"), func() {
 		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: leaseNamespace, Name: "webserver-operator.webserver.dev"}, lease)).To(Succeed())
 		holder := ptr.Deref(lease.Spec.HolderIdentity, "")
 		leader, standby := first, second
-		if !logHas(first, "Successfully acquired lease") {
+		if !leads(first) {
 			leader, standby = second, first
 		}
-		Expect(logHas(leader, "Successfully acquired lease")).To(BeTrue(), "one replica leads")
-		Expect(logHas(standby, "Successfully acquired lease")).To(BeFalse(), "only one replica leads")
+		Expect(leads(leader)).To(BeTrue(), "one replica leads")
+		Expect(leads(standby)).To(BeFalse(), "only one replica leads")
 
 		By("upgrading every WebServer and killing the leader once the rollout has begun")
 		for k, w := range want {
@@ -265,8 +265,8 @@ func killAPIServer(certDir string) {
 	Fail("no kube-apiserver process serves from " + certDir)
 }
 
-// logHas says whether the process's log holds text.
-func logHas(p *harness.Process, text string) bool {
+// leads says whether the manager's log shows it took the leader election Lease.
+func leads(p *harness.Process) bool {
 	raw, err := os.ReadFile(p.LogPath())
-	return err == nil && strings.Contains(string(raw), text)
+	return err == nil && strings.Contains(string(raw), "Successfully acquired lease")
 }

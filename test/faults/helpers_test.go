@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 
@@ -169,7 +168,7 @@ func printLogTail(path string, lines int) {
 		return
 	}
 	all := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
-	fmt.Fprintf(GinkgoWriter, "--- last %d lines of %s\n%s\n", lines, path, strings.Join(all[max(0, len(all)-lines):], "\n"))
+	GinkgoWriter.Printf("--- last %d lines of %s\n%s\n", lines, path, strings.Join(all[max(0, len(all)-lines):], "\n"))
 }
 
 func metaOf(key types.NamespacedName) metav1.ObjectMeta {
