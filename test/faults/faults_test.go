@@ -84,11 +84,7 @@ var _ = Describe("Faults", Label("faults"), func() {
 		Expect(<-killed).To(Equal(20))
 
 		By("waiting for all of them to converge under the last manager")
-		Eventually(func(g Gomega) {
-			for k, w := range want {
-				expectConverged(g, ctx, k, w)
-			}
-		}).WithContext(ctx).WithTimeout(4 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+		eventuallyConverged(ctx, want, 4*time.Minute, 2*time.Second)
 		live := map[types.UID]string{}
 		for k := range want {
 			ws := &webserverv1alpha1.WebServer{}
@@ -107,12 +103,7 @@ var _ = Describe("Faults", Label("faults"), func() {
 		ns := newNamespace(ctx, "apiserver")
 		manager := startManager(true)
 		stopAtEnd(manager)
-		want := map[types.NamespacedName]wanted{}
-		for i := range 20 {
-			k := types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("site-%02d", i)}
-			want[k] = wanted{image: imageA, replicas: 1, edit: "created"}
-			createWebServer(ctx, k, want[k])
-		}
+		want := createWebServers(ctx, ns, 20, wanted{image: imageA, replicas: 1, edit: "created"})
 		Eventually(func() bool { return leads(manager) }).WithContext(ctx).WithTimeout(30 * time.Second).Should(BeTrue())
 		time.Sleep(time.Second)
 
@@ -130,11 +121,7 @@ var _ = Describe("Faults", Label("faults"), func() {
 			want[k] = w
 			editWebServer(ctx, k, w)
 		}
-		Eventually(func(g Gomega) {
-			for k, w := range want {
-				expectConverged(g, ctx, k, w)
-			}
-		}).WithContext(ctx).WithTimeout(3 * time.Minute).WithPolling(2 * time.Second).Should(Succeed())
+		eventuallyConverged(ctx, want, 3*time.Minute, 2*time.Second)
 		Expect(manager.Exited()).To(BeFalse(), "the manager must recover on its own, not exit")
 	})
 
@@ -142,17 +129,8 @@ var _ = Describe("Faults", Label("faults"), func() {
 		ns := newNamespace(ctx, "leader")
 		first, second := startManager(true), startManager(true)
 		stopAtEnd(first, second)
-		want := map[types.NamespacedName]wanted{}
-		for i := range 10 {
-			k := types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("site-%02d", i)}
-			want[k] = wanted{image: imageA, replicas: 2, edit: "created"}
-			createWebServer(ctx, k, want[k])
-		}
-		Eventually(func(g Gomega) {
-			for k, w := range want {
-				expectConverged(g, ctx, k, w)
-			}
-		}).WithContext(ctx).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(Succeed())
+		want := createWebServers(ctx, ns, 10, wanted{image: imageA, replicas: 2, edit: "created"})
+		eventuallyConverged(ctx, want, 2*time.Minute, time.Second)
 		lease := &coordinationv1.Lease{}
 		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: leaseNamespace, Name: "webserver-operator.webserver.dev"}, lease)).To(Succeed())
 		holder := ptr.Deref(lease.Spec.HolderIdentity, "")
@@ -192,28 +170,15 @@ var _ = Describe("Faults", Label("faults"), func() {
 		GinkgoWriter.Printf("the standby took the Lease %s after the leader was killed\n", takeover.Round(100*time.Millisecond))
 		leaseDuration := time.Duration(ptr.Deref(lease.Spec.LeaseDurationSeconds, 15)) * time.Second
 		Expect(takeover).To(BeNumerically("<=", leaseDuration+5*time.Second), "within the lease duration and a retry")
-		Eventually(func(g Gomega) {
-			for k, w := range want {
-				expectConverged(g, ctx, k, w)
-			}
-		}).WithContext(ctx).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(Succeed())
+		eventuallyConverged(ctx, want, 2*time.Minute, time.Second)
 	})
 
 	It("lets a WebServer whose children are already gone, and a namespace being deleted, go at once", func(ctx SpecContext) {
 		ns := newNamespace(ctx, "teardown")
 		manager := startManager(true)
 		stopAtEnd(manager)
-		want := map[types.NamespacedName]wanted{}
-		for i := range 5 {
-			k := types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("site-%02d", i)}
-			want[k] = wanted{image: imageA, replicas: 1, edit: "created"}
-			createWebServer(ctx, k, want[k])
-		}
-		Eventually(func(g Gomega) {
-			for k, w := range want {
-				expectConverged(g, ctx, k, w)
-			}
-		}).WithContext(ctx).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(Succeed())
+		want := createWebServers(ctx, ns, 5, wanted{image: imageA, replicas: 1, edit: "created"})
+		eventuallyConverged(ctx, want, 2*time.Minute, time.Second)
 
 		By("deleting one WebServer's children first, then the WebServer")
 		orphaned := types.NamespacedName{Namespace: ns, Name: "site-00"}

@@ -2,8 +2,10 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -51,6 +53,28 @@ func createWebServer(ctx context.Context, key types.NamespacedName, w wanted) {
 	ws.Spec.Image = w.image
 	ws.Spec.Replicas = ptr.To(w.replicas)
 	Expect(k8sClient.Create(ctx, ws)).To(Succeed())
+}
+
+// createWebServers creates n WebServers named site-00, site-01, … that all want w.
+func createWebServers(ctx context.Context, namespace string, n int, w wanted) map[types.NamespacedName]wanted {
+	GinkgoHelper()
+	want := map[types.NamespacedName]wanted{}
+	for i := range n {
+		key := types.NamespacedName{Namespace: namespace, Name: fmt.Sprintf("site-%02d", i)}
+		want[key] = w
+		createWebServer(ctx, key, w)
+	}
+	return want
+}
+
+// eventuallyConverged waits until every WebServer of want has converged on it.
+func eventuallyConverged(ctx context.Context, want map[types.NamespacedName]wanted, timeout, polling time.Duration) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		for key, w := range want {
+			expectConverged(g, ctx, key, w)
+		}
+	}).WithContext(ctx).WithTimeout(timeout).WithPolling(polling).Should(Succeed())
 }
 
 // editWebServer changes a WebServer as a user does: read, change, write, again on a conflict.
