@@ -67,8 +67,9 @@ func (t *contestTracker) held(ws *webserverv1alpha1.WebServer, child string, now
 	return record.message, true
 }
 
-// record notes a repair of child at now, with message naming its other writers.
-func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, now time.Time, message string) {
+// record notes a repair of child at now; message names its other writers and is asked
+// only when the child becomes contested (it may read the child live).
+func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, now time.Time, message func() string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	key := contestKey(ws)
@@ -91,7 +92,7 @@ func (t *contestTracker) record(ws *webserverv1alpha1.WebServer, child string, n
 		record.message = ""
 	} else if record.message == "" {
 		// Kept for the whole contest, so the condition does not change with each repair.
-		record.message = message
+		record.message = message()
 	}
 }
 

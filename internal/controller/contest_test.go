@@ -40,7 +40,7 @@ func TestContestTrackerHoldsRepairsPastTheThreshold(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var tracker contestTracker
 			for _, r := range tc.repairs {
-				tracker.record(ws, "Deployment/site", start.Add(r), "contested")
+				tracker.record(ws, "Deployment/site", start.Add(r), func() string { return "contested" })
 			}
 			if message, got := tracker.held(ws, "Deployment/site", start.Add(tc.at), hold); got != tc.held || (got && message != "contested") {
 				t.Errorf("held = %v (%q), want %v", got, message, tc.held)

@@ -122,7 +122,9 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 		if message, held := r.contests.held(s.ws, key, now, r.blockedRecheck()); held {
 			return applyOutcome{}, blocked(webserverv1alpha1.ReasonChildContested, "%s", message)
 		}
-		r.contests.record(s.ws, key, now, r.contestMessage(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u), observed))
+		r.contests.record(s.ws, key, now, func() string {
+			return r.contestMessage(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u), observed)
+		})
 	}
 	logf.FromContext(ctx).Info("Applying child", "kind", kind, "name", u.GetName(), "created", outcome.created, "drift", outcome.drift)
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
