@@ -110,6 +110,12 @@ const (
 	// ReasonCertificateExpired: the served certificate has expired.
 	ReasonCertificateExpired = "CertificateExpired"
 
+	// ReasonCanary: the new revision runs on canary pods while analyses judge it.
+	ReasonCanary = "Canary"
+	// ReasonCanaryFailed: the canary failed an analysis or its pods did not become ready;
+	// its pods were removed, the stable pods never touched. The message has the numbers.
+	ReasonCanaryFailed = "CanaryFailed"
+
 	// ReasonRolloutInProgress: a rollout runs, so upgrading the operator should wait.
 	ReasonRolloutInProgress = "RolloutInProgress"
 )
@@ -118,3 +124,9 @@ const (
 // finalizer (children go by garbage collection), so the operator removes it: a WebServer
 // must never block its namespace or the CRD when the operator is gone.
 const LegacyFinalizer = "webserver.dev/finalizer"
+
+// AnnotationApproveCanary, set on a WebServer to the revision of its canary
+// (status.canary.revision), approves the promotion of a canary held by
+// spec.upgrade.canary.manualApproval. An approval names its revision, so it never
+// promotes a later canary.
+const AnnotationApproveCanary = "webserver.dev/approve-canary"

@@ -121,3 +121,34 @@ const MetricsPort = 9113
 func (ws *WebServer) MonitoringEnabled() bool {
 	return ws.Spec.Monitoring != nil && ws.Spec.Monitoring.Enabled
 }
+
+// CanaryEnabled reports whether new revisions are first tried on canary pods.
+func (ws *WebServer) CanaryEnabled() bool {
+	return ws.Spec.Upgrade.Strategy == UpgradeStrategyCanary
+}
+
+// CanarySettings are spec.upgrade.canary with the API's defaults filled in, so a
+// WebServer stored before a field existed is judged like a new one.
+func (ws *WebServer) CanarySettings() CanarySpec {
+	out := CanarySpec{}
+	if ws.Spec.Upgrade.Canary != nil {
+		out = *ws.Spec.Upgrade.Canary
+	}
+	defaultTo := func(field **int32, value int32) {
+		if *field == nil {
+			*field = &value
+		}
+	}
+	defaultTo(&out.Replicas, 1)
+	defaultTo(&out.IntervalSeconds, 30)
+	defaultTo(&out.Analyses, 3)
+	defaultTo(&out.MinRequests, 10)
+	defaultTo(&out.MaxErrorRatioPercent, 5)
+	defaultTo(&out.ErrorRatioMarginPercent, 1)
+	defaultTo(&out.MaxLatencyP95Milliseconds, 1000)
+	defaultTo(&out.LatencyMarginPercent, 50)
+	if out.CheckPath == "" {
+		out.CheckPath = "/"
+	}
+	return out
+}

@@ -14,6 +14,7 @@ const StatusPort = 8079
 // WebServerSpec is the desired state of a fleet of nginx web servers.
 // +kubebuilder:validation:XValidation:rule="!has(self.monitoring) || !has(self.monitoring.enabled) || !self.monitoring.enabled || ((!has(self.port) || self.port != 9113) && (!has(self.tls) || !has(self.tls.port) || self.tls.port != 9113))",message="spec.port and spec.tls.port cannot be 9113 with spec.monitoring.enabled: the metrics container uses it; choose another port",fieldPath=".monitoring"
 // +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.tls) || (has(self.tls.redirectHTTP) && !self.tls.redirectHTTP)",message="spec.ingress sends plain HTTP to the Service, which spec.tls would answer with a redirect back to the Ingress: set spec.tls.redirectHTTP to false, or end TLS at the Ingress (spec.ingress.tls) and remove spec.tls",fieldPath=".ingress"
+// +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || !has(self.upgrade.strategy) || self.upgrade.strategy != 'Canary' || (has(self.monitoring) && has(self.monitoring.enabled) && self.monitoring.enabled)",message="spec.upgrade.strategy Canary needs spec.monitoring.enabled: true; the canary is judged on the pods' request metrics",fieldPath=".upgrade.strategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.port) || !has(self.port) || self.tls.port != self.port",message="spec.tls.port must differ from spec.port: HTTP and HTTPS need container ports of their own",fieldPath=".tls.port"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.servicePort) || !has(self.service.port) || self.tls.servicePort != self.service.port",message="spec.tls.servicePort must differ from spec.service.port: HTTP and HTTPS need Service ports of their own",fieldPath=".tls.servicePort"
 type WebServerSpec struct {
@@ -460,18 +461,16 @@ const (
 )
 
 // UpgradeSpec controls rollouts of new images and configs.
-//
-// The fields this operator version does not implement (strategy Canary, canary) carry their own rules rather than rules on this struct: CRD validation
-// ratcheting then keeps accepting updates of WebServers stored with them under an
-// older CRD, as long as these values are left unchanged. Once Canary is implemented,
-// canary needs strategy Canary: !has(self.canary) || self.strategy == 'Canary'.
+// +kubebuilder:validation:XValidation:rule="!has(self.canary) || (has(self.strategy) && self.strategy == 'Canary')",message="spec.upgrade.canary applies to strategy Canary only: set spec.upgrade.strategy to Canary or remove canary",fieldPath=".canary"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !((type(self.maxSurge) == int ? self.maxSurge == 0 : self.maxSurge.matches('^0+%$')) && (type(self.maxUnavailable) == int ? self.maxUnavailable == 0 : self.maxUnavailable.matches('^0+%$')))",message="spec.upgrade: maxSurge and maxUnavailable cannot both be 0: a rollout could never replace a pod; set maxSurge: 1"
 type UpgradeSpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Upgrade Strategy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade","urn:alm:descriptor:com.tectonic.ui:select:RollingUpdate","urn:alm:descriptor:com.tectonic.ui:select:Canary"}
-	// Strategy of the rollout. This operator version implements RollingUpdate only
-	// and rejects Canary.
+	// Strategy of the rollout. RollingUpdate replaces the pods a few at a time. Canary
+	// first runs the new revision on canary pods next to the stable ones, judges them
+	// against the stable pods (see canary) and then rolls every pod to it, or removes the
+	// canary pods without touching the stable ones. Canary needs monitoring.enabled: the
+	// judgement reads the pods' request metrics.
 	// +kubebuilder:default=RollingUpdate
-	// +kubebuilder:validation:XValidation:rule="self != 'Canary'",message="spec.upgrade.strategy Canary is not supported by this operator version; use RollingUpdate"
 	// +optional
 	Strategy UpgradeStrategy `json:"strategy,omitempty"`
 
@@ -523,28 +522,106 @@ type UpgradeSpec struct {
 	AutoRollback *bool `json:"autoRollback,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:upgrade"}
-	// Canary settings (strategy Canary only). This operator version does not implement
-	// canary rollouts yet and rejects them.
-	// +kubebuilder:validation:XValidation:rule="false",message="spec.upgrade.canary is not supported by this operator version; remove it"
+	// Canary settings (strategy Canary only); the defaults apply when it is left out.
 	// +optional
 	Canary *CanarySpec `json:"canary,omitempty"`
 }
 
-// CanarySpec configures canary rollouts.
+// CanarySpec configures canary rollouts: once nginx -t accepted a new revision, it runs
+// on canary pods behind the same Service as the stable pods (which keep full capacity), so
+// the canary gets its share of the traffic by replica ratio. Every interval an analysis
+// compares the canary's error ratio and 95th percentile latency with the stable pods' over
+// the same window, after sending synthetic requests to checkPath on every canary pod and
+// on some stable pods, so a canary is judged even when users send nothing. After
+// analyses passed in a row the Deployment rolls every pod to the new revision; one failed
+// analysis, or canary pods that do not become ready, removes the canary pods instead.
 type CanarySpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary Replicas",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
-	// Replicas of the canary.
+	// Replicas of the canary; its share of the traffic is replicas / (replicas + spec.replicas).
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Canary Check Path",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
-	// CheckPath must answer 2xx on the canary before it is promoted.
+	// CheckPath receives the synthetic requests (on the HTTP port); an answer of 400 or
+	// above, or no answer, fails them.
 	// +kubebuilder:default=/
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="spec.upgrade.canary.checkPath must start with /"
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/') && !self.contains(' ')",message="spec.upgrade.canary.checkPath must be a path starting with / and without spaces, e.g. /healthz.html"
 	// +optional
 	CheckPath string `json:"checkPath,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Analysis Interval (seconds)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// IntervalSeconds is the window of one analysis.
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=5
+	// +kubebuilder:validation:Maximum=3600
+	// +optional
+	IntervalSeconds *int32 `json:"intervalSeconds,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Analyses",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// Analyses that must pass in a row before promotion. An inconclusive analysis (too few
+	// requests, see minRequests) neither counts nor fails.
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	Analyses *int32 `json:"analyses,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Minimum Requests",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// MinRequests is how many requests the canary pods must answer in a window, the
+	// synthetic ones included, for the analysis to decide; fewer make it inconclusive.
+	// When the stable pods answered fewer, the canary is held to the absolute limits
+	// only. Each analysis sends 10 synthetic requests to every canary pod.
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MinRequests *int32 `json:"minRequests,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum Error Ratio (%)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// MaxErrorRatioPercent is the share of canary requests answered with 5xx (and of
+	// failed synthetic requests) above which the canary fails, whatever the stable pods do.
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	MaxErrorRatioPercent *int32 `json:"maxErrorRatioPercent,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Error Ratio Margin (%)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// ErrorRatioMarginPercent is how many percentage points the canary's error ratio may
+	// exceed the stable pods'.
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	ErrorRatioMarginPercent *int32 `json:"errorRatioMarginPercent,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Maximum p95 Latency (ms)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// MaxLatencyP95Milliseconds is the canary's 95th percentile request duration above
+	// which it fails, whatever the stable pods do.
+	// +kubebuilder:default=1000
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxLatencyP95Milliseconds *int32 `json:"maxLatencyP95Milliseconds,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Latency Margin (%)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	// LatencyMarginPercent is how much slower (95th percentile) the canary may be than the
+	// stable pods; differences under 25 ms, the resolution of the duration histogram
+	// there, never fail it.
+	// +kubebuilder:default=50
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	LatencyMarginPercent *int32 `json:"latencyMarginPercent,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Manual Approval",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
+	// ManualApproval holds a canary that passed its analyses until a user approves it by
+	// annotating the WebServer with webserver.dev/approve-canary set to the canary's
+	// revision (status.canary.revision). The analyses go on while it waits; a failed one
+	// still aborts the canary.
+	// +optional
+	ManualApproval bool `json:"manualApproval,omitempty"`
 }
 
 // MonitoringSpec configures metrics and alerts for the nginx pods.
@@ -639,7 +716,7 @@ type WebServerStatus struct {
 
 	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Rollout Phase",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// RolloutPhase is where the latest change stands: Validating, RollingOut, Complete,
-	// ConfigInvalid, Failed, RollingBack or RolledBack.
+	// ConfigInvalid, Failed, RollingBack, RolledBack, Canary or CanaryAborted.
 	// +optional
 	RolloutPhase RolloutPhase `json:"rolloutPhase,omitempty"`
 
@@ -667,6 +744,11 @@ type WebServerStatus struct {
 	// +kubebuilder:validation:MaxItems=16
 	// +optional
 	Revisions []RevisionStatus `json:"revisions,omitempty"`
+
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary"}
+	// Canary is the latest canary (strategy Canary): its revision, phase and last analysis.
+	// +optional
+	Canary *CanaryStatus `json:"canary,omitempty"`
 
 	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Certificate",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:certificate"}
 	// Certificate is the TLS certificate the Deployment's pods serve (spec.tls).
@@ -699,6 +781,92 @@ type CertificateStatus struct {
 	Revision string `json:"revision,omitempty"`
 }
 
+// CanaryPhase is where a canary stands.
+type CanaryPhase string
+
+// Canary phases.
+const (
+	// CanaryStarting: the canary pods are being created and becoming ready.
+	CanaryStarting CanaryPhase = "Starting"
+	// CanaryAnalyzing: analyses compare the canary with the stable pods.
+	CanaryAnalyzing CanaryPhase = "Analyzing"
+	// CanaryAwaitingApproval: every analysis passed; promotion waits for the user's
+	// approval (canary.manualApproval), while the analyses go on.
+	CanaryAwaitingApproval CanaryPhase = "AwaitingApproval"
+	// CanaryPromoting: every pod rolls to the canary's revision; the canary pods stay until
+	// the rollout completed.
+	CanaryPromoting CanaryPhase = "Promoting"
+	// CanaryPromoted: every pod runs the canary's revision; the canary pods are gone.
+	CanaryPromoted CanaryPhase = "Promoted"
+	// CanaryAborted: the canary failed and its pods were removed; the stable pods were
+	// never touched. The revision is not tried again.
+	CanaryAborted CanaryPhase = "Aborted"
+)
+
+// CanaryStatus is where the latest canary stands.
+type CanaryStatus struct {
+	// Revision is the revision the canary pods run (see status.revisions).
+	Revision string `json:"revision"`
+	// Phase: Starting, Analyzing, AwaitingApproval, Promoting, Promoted or Aborted.
+	Phase CanaryPhase `json:"phase"`
+	// PassedAnalyses counts the analyses passed in a row.
+	// +optional
+	PassedAnalyses int32 `json:"passedAnalyses,omitempty"`
+	// InconclusiveAnalyses counts the analyses in a row that had too few requests to
+	// decide; three times canary.analyses of them fail the canary.
+	// +optional
+	InconclusiveAnalyses int32 `json:"inconclusiveAnalyses,omitempty"`
+	// RequiredAnalyses is how many must pass before promotion (canary.analyses).
+	// +optional
+	RequiredAnalyses int32 `json:"requiredAnalyses,omitempty"`
+	// StartTime is when the canary pods were first asked for.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// Message says why the canary stands where it does, with the numbers that decided.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// LastAnalysis is the latest analysis.
+	// +optional
+	LastAnalysis *CanaryAnalysis `json:"lastAnalysis,omitempty"`
+}
+
+// CanaryAnalysis is one comparison of the canary with the stable pods over one window.
+type CanaryAnalysis struct {
+	// Time is when the window ended.
+	Time metav1.Time `json:"time"`
+	// Outcome: Passed, Failed or Inconclusive.
+	Outcome string `json:"outcome"`
+	// Canary is what the canary pods answered in the window.
+	Canary RequestStats `json:"canary"`
+	// Stable is what the stable pods answered in the same window.
+	Stable RequestStats `json:"stable"`
+	// SyntheticRequests and SyntheticFailures count the synthetic requests the analysis
+	// sent to the canary pods' checkPath.
+	// +optional
+	SyntheticRequests int32 `json:"syntheticRequests,omitempty"`
+	// +optional
+	SyntheticFailures int32 `json:"syntheticFailures,omitempty"`
+	// Message states the numbers that decided the outcome.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RequestStats are the requests a set of pods answered in an analysis window.
+type RequestStats struct {
+	// Requests answered.
+	// +optional
+	Requests int64 `json:"requests,omitempty"`
+	// Errors are the requests answered with 5xx.
+	// +optional
+	Errors int64 `json:"errors,omitempty"`
+	// ErrorRatio is errors / requests, as a percentage with two decimals, e.g. "2.50%".
+	// +optional
+	ErrorRatio string `json:"errorRatio,omitempty"`
+	// LatencyP95Milliseconds is the 95th percentile request duration.
+	// +optional
+	LatencyP95Milliseconds int64 `json:"latencyP95Milliseconds,omitempty"`
+}
+
 // RolloutPhase is where the latest change of a WebServer stands.
 type RolloutPhase string
 
@@ -719,6 +887,11 @@ const (
 	RolloutPhaseRollingBack RolloutPhase = "RollingBack"
 	// RolloutPhaseRolledBack: the new revision failed; every pod runs the last good one.
 	RolloutPhaseRolledBack RolloutPhase = "RolledBack"
+	// RolloutPhaseCanary: the new revision runs on canary pods (see status.canary).
+	RolloutPhaseCanary RolloutPhase = "Canary"
+	// RolloutPhaseCanaryAborted: the new revision failed as a canary; the stable pods
+	// were never touched.
+	RolloutPhaseCanaryAborted RolloutPhase = "CanaryAborted"
 )
 
 // RevisionPhase is where one revision stands.

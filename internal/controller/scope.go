@@ -61,6 +61,9 @@ type revisionOutcome struct {
 	// target is what the Deployment's pod template is to run; nil leaves the Deployment
 	// as it is (or not created) while the spec's revision is being checked.
 	target *revision
+	// canary is true while the spec's revision runs on canary pods: target is then the
+	// revision of the stable pods.
+	canary bool
 	// rollbackTo is the last good revision the pods return to after the spec's failed.
 	rollbackTo *webserverv1alpha1.RevisionStatus
 	// notReverted says why a failed revision was left in place.

@@ -105,6 +105,7 @@ var _ = BeforeSuite(func() {
 		ContestWindow:           15 * time.Second,
 		MonitoringRecheck:       time.Second,
 		MetricsImage:            testMetricsImage,
+		PodAddress:              pods.address,
 	}
 	Expect(reconciler.SetupWithManager(ctx, mgr)).To(Succeed())
 

@@ -61,11 +61,16 @@ type WebServerReconciler struct {
 	BlockedRecheck time.Duration
 	// ContestWindow overrides contestWindow (tests shorten it).
 	ContestWindow time.Duration
+	// PodAddress says where a pod's port is reached for canary analyses; nil reaches the
+	// pod's IP, as inside the cluster.
+	PodAddress PodAddress
 
 	// applied remembers what was last applied per child, to see through cache lag.
 	applied appliedMemo
 	// contests remembers drift repairs per child, to stop a tug of war with another writer.
 	contests contestTracker
+	// canaryWindows are the open canary analysis windows.
+	canaryWindows canaryWindows
 	// configMaps remembers what the user's ConfigMaps gave, so they are read only on a change.
 	configMaps *configMapMemo
 	memoOnce   sync.Once
@@ -76,13 +81,14 @@ type WebServerReconciler struct {
 
 // Least privilege: children are written by server-side apply (create + patch) and removed
 // by garbage collection; only unused config and content ConfigMaps and secret snapshots,
-// finished config check pods, a PodDisruptionBudget, HorizontalPodAutoscaler or Ingress
+// finished config check pods, the canary Deployment, a PodDisruptionBudget, HorizontalPodAutoscaler or Ingress
 // no longer needed and the ServiceAccount of format-1 pod templates are deleted by the
 // operator.
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/status,verbs=get;patch
 // +kubebuilder:rbac:groups=webserver.dev,resources=webservers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch
+// The canary Deployment is deleted once its canary was promoted or aborted.
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
@@ -157,6 +163,7 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		r.reconcileServiceAccount,
 		r.diagnosePods,
 		r.reconcileRevision,
+		r.reconcileCanary,
 		r.reconcileDeployment,
 		r.reconcileService,
 		r.reconcileIngress,

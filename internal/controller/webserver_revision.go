@@ -104,6 +104,10 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 		r.decideRollback(ctx, s, out, &history, deployed, hasDeployed)
 	default:
 		out.target = &spec
+		if planCanary(ws, spec, entry, deployed, hasDeployed, rollout) == canaryRun {
+			// The stable pods keep what they run while canary pods try the spec's revision.
+			out.target, out.canary = &deployed, true
+		}
 	}
 
 	// Decisions that move the pods or change the history are made only from a WebServer as
@@ -212,6 +216,10 @@ func (r *WebServerReconciler) decideRollback(ctx context.Context, s *scope, out 
 	}
 	lastGood := history.find(ws.Status.LastGoodRevision)
 	switch {
+	case entry.Reason == webserverv1alpha1.ReasonCanaryFailed:
+		// Announced when the canary was aborted; the stable pods never left their revision.
+		out.notReverted = "its canary pods were removed and the stable pods were never touched"
+		return
 	case entry.Reason == webserverv1alpha1.ReasonValidationFailed:
 		out.notReverted = "no serving pod got it"
 	case !ws.AutoRollbackEnabled():

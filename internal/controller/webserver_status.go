@@ -110,6 +110,9 @@ func setRevisionStatus(ws *webserverv1alpha1.WebServer, s *scope, rollout rollou
 // rolloutPhase sums up where the spec's revision stands.
 func rolloutPhase(out *revisionOutcome, rollout rolloutState, dep *appsv1.Deployment) webserverv1alpha1.RolloutPhase {
 	deployed, _ := deploymentRevision(dep)
+	if out.canary {
+		return webserverv1alpha1.RolloutPhaseCanary
+	}
 	switch out.entry.Phase {
 	case webserverv1alpha1.RevisionValidating:
 		return webserverv1alpha1.RolloutPhaseValidating
@@ -117,6 +120,8 @@ func rolloutPhase(out *revisionOutcome, rollout rolloutState, dep *appsv1.Deploy
 		return webserverv1alpha1.RolloutPhaseConfigInvalid
 	case webserverv1alpha1.RevisionFailed:
 		switch {
+		case out.entry.Reason == webserverv1alpha1.ReasonCanaryFailed:
+			return webserverv1alpha1.RolloutPhaseCanaryAborted
 		case out.rollbackTo == nil:
 			return webserverv1alpha1.RolloutPhaseFailed
 		case rollout == rolloutComplete && deployed == revisionOf(*out.rollbackTo):
@@ -239,6 +244,14 @@ func setProgressingCondition(ws *webserverv1alpha1.WebServer, rollout rolloutSta
 			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, webserverv1alpha1.ReasonValidating,
 				fmt.Sprintf("nginx -t is checking %s before any pod gets it", out.spec))
 			return
+		case webserverv1alpha1.RolloutPhaseCanary:
+			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, webserverv1alpha1.ReasonCanary,
+				canaryProgressMessage(ws, out))
+			return
+		case webserverv1alpha1.RolloutPhaseCanaryAborted:
+			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionFalse, webserverv1alpha1.ReasonCanaryFailed,
+				fmt.Sprintf("the canary of %s failed: %s; change the spec or spec.restartedAt to try again", out.spec, out.entry.Message))
+			return
 		case webserverv1alpha1.RolloutPhaseRollingBack:
 			setCondition(ws, webserverv1alpha1.ConditionProgressing, metav1.ConditionTrue, webserverv1alpha1.ReasonRollingBack,
 				fmt.Sprintf("returning the pods to %s: %d of %d pods updated, %d ready", revisionOf(*out.rollbackTo),
@@ -331,6 +344,10 @@ func setDegradedCondition(ws *webserverv1alpha1.WebServer, s *scope) {
 // serves instead.
 func setFailedRevisionCondition(ws *webserverv1alpha1.WebServer, out *revisionOutcome) {
 	switch {
+	case out.entry.Reason == webserverv1alpha1.ReasonCanaryFailed:
+		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonCanaryFailed,
+			fmt.Sprintf("the canary of %s failed: %s; %s; it is not tried again until the spec or spec.restartedAt changes",
+				out.spec, out.entry.Message, out.notReverted))
 	case out.entry.Reason == webserverv1alpha1.ReasonValidationFailed:
 		setCondition(ws, webserverv1alpha1.ConditionDegraded, metav1.ConditionTrue, webserverv1alpha1.ReasonValidationFailed,
 			fmt.Sprintf("nginx -t could not run on %s: %s; no serving pod got it; fix spec.image or change spec.restartedAt to try again",
@@ -379,4 +396,17 @@ func deadlineOf(ws *webserverv1alpha1.WebServer) int32 {
 		return *d
 	}
 	return 600
+}
+
+// canaryProgressMessage says where the running canary stands and how its last analysis went.
+func canaryProgressMessage(ws *webserverv1alpha1.WebServer, out *revisionOutcome) string {
+	st := ws.Status.Canary
+	if st == nil || st.Revision != out.spec.name() {
+		return fmt.Sprintf("starting canary pods of %s", out.spec)
+	}
+	text := fmt.Sprintf("canary of %s: %s", out.spec, st.Message)
+	if st.LastAnalysis != nil {
+		text += "; last analysis " + st.LastAnalysis.Outcome + ": " + st.LastAnalysis.Message
+	}
+	return text
 }

@@ -72,16 +72,12 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com"}
 			ws.Spec.TLS = &webserverv1alpha1.TLSSpec{SecretName: "cert"}
 		}, "spec.ingress sends plain HTTP to the Service"),
-		Entry("the Canary strategy", "strategy", func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
-		}, "spec.upgrade.strategy Canary is not supported by this operator version"),
-		Entry("canary settings", "canary", func(ws *webserverv1alpha1.WebServer) {
+		Entry("canary settings without the Canary strategy", "canary", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{}
-		}, "spec.upgrade.canary is not supported by this operator version"),
-		Entry("canary settings with the Canary strategy", "canary-strategy", func(ws *webserverv1alpha1.WebServer) {
+		}, "spec.upgrade.canary applies to strategy Canary only"),
+		Entry("the Canary strategy without the pods' metrics", "canary-metrics", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
-			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{}
-		}, "spec.upgrade.canary is not supported by this operator version"),
+		}, "spec.upgrade.strategy Canary needs spec.monitoring.enabled: true"),
 		Entry("a failure threshold below 5 s", "threshold", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.FailureThresholdSeconds = ptr.To[int32](2)
 		}, "spec.upgrade.failureThresholdSeconds"),
@@ -195,8 +191,15 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Ingress = &webserverv1alpha1.IngressSpec{Host: "www.example.com", Path: "site"}
 		}, "spec.ingress.path must start with /"),
 		Entry("a relative canary check path", "canary-path", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
 			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{CheckPath: "healthz"}
-		}, "spec.upgrade.canary.checkPath must start with /"),
+		}, "spec.upgrade.canary.checkPath must be a path starting with /"),
+		Entry("a canary analysis interval below 5 s", "canary-interval", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
+			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{IntervalSeconds: ptr.To[int32](1)}
+		}, "spec.upgrade.canary.intervalSeconds"),
 		Entry("a topology spread constraint with maxSkew 0", "skew", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.PodTemplate = &webserverv1alpha1.PodTemplateSpec{TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
 				{MaxSkew: 0, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.DoNotSchedule},
@@ -322,11 +325,10 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		older := current.DeepCopy()
 		Expect(older.Versions).To(HaveLen(1))
 		schema := older.Versions[0].Schema.OpenAPIV3Schema
-		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 3))
+		Expect(dropRules(schema, "is not supported by this operator version")).To(BeNumerically(">=", 1))
 
 		stored := &webserverv1alpha1.WebServer{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "stored"}}
-		stored.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{CheckPath: "/"}
-		stored.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
+		stored.Spec.Resources = &corev1.ResourceRequirements{Claims: []corev1.ResourceClaim{{Name: "gpu"}}}
 		serves := func(wantErr string) func(Gomega) {
 			return func(g Gomega) {
 				err := k8sClient.Create(ctx, stored.DeepCopy(), client.DryRunAll)
@@ -344,7 +346,7 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Expect(k8sClient.Create(ctx, stored)).To(Succeed())
 
 		setCRDSpec(ctx, c, key, *current)
-		Eventually(serves("spec.upgrade.canary is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
+		Eventually(serves("spec.resources.claims is not supported by this operator version")).WithTimeout(timeout).Should(Succeed())
 
 		update := func(mutate func(*webserverv1alpha1.WebServer)) error {
 			return tryUpdateWebServer(ctx, namespace, "stored", mutate)
@@ -352,18 +354,11 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 		Expect(update(func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Image = "nginx:1.28"
 			ws.Spec.Upgrade.MaxSurge = ptr.To(intstr.FromInt32(2))
-		})).To(Succeed(), "changes elsewhere in the spec, even in spec.upgrade, are accepted")
-		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.Canary.CheckPath = "/other" })).
-			To(MatchError(ContainSubstring("spec.upgrade.canary is not supported by this operator version")))
-		Expect(update(func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Monitoring.Enabled = false
-			ws.Spec.Upgrade.Canary.CheckPath = "/other"
-		})).
-			To(MatchError(ContainSubstring("spec.upgrade.canary is not supported by this operator version")))
-		Expect(update(func(ws *webserverv1alpha1.WebServer) {
-			ws.Spec.Upgrade.Canary = nil
-			ws.Spec.Monitoring = nil
-		})).To(Succeed(), "removing the rejected fields is accepted")
+		})).To(Succeed(), "changes elsewhere in the spec are accepted")
+		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Resources.Claims[0].Name = "other" })).
+			To(MatchError(ContainSubstring("spec.resources.claims is not supported by this operator version")))
+		Expect(update(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Resources.Claims = nil })).
+			To(Succeed(), "removing the rejected field is accepted")
 	})
 })
 

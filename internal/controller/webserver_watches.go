@@ -38,7 +38,7 @@ func (r *WebServerReconciler) webServersReferencing(index string) func(context.C
 }
 
 // specOrStatusChanged passes WebServer updates that change the spec (generation), start
-// deletion, or change the status. Metadata-only updates, such as adding the finalizer,
+// deletion, approve a canary, or change the status. Metadata-only updates, such as adding the finalizer,
 // cost no pass. Status updates do: a pass that read a WebServer from a cache that had
 // not yet seen the previous status write sees it then, and corrects a stale status.
 var specOrStatusChanged = predicate.Funcs{
@@ -50,6 +50,7 @@ var specOrStatusChanged = predicate.Funcs{
 		}
 		return before.Generation != after.Generation ||
 			!before.DeletionTimestamp.Equal(after.DeletionTimestamp) ||
+			before.Annotations[webserverv1alpha1.AnnotationApproveCanary] != after.Annotations[webserverv1alpha1.AnnotationApproveCanary] ||
 			!equality.Semantic.DeepEqual(before.Status, after.Status)
 	},
 }

@@ -14,6 +14,10 @@ const (
 	UpgradeCompleted  = "completed"
 	UpgradeRolledBack = "rolled_back"
 	UpgradeFailed     = "failed"
+	// UpgradeCanaryPromoted: the canary passed and every pod moved to its revision.
+	UpgradeCanaryPromoted = "canary_promoted"
+	// UpgradeCanaryAborted: the canary failed and its pods were removed.
+	UpgradeCanaryAborted = "canary_aborted"
 )
 
 // Config check results for ConfigValidationsTotal.
@@ -46,11 +50,18 @@ var (
 		Help:      "Children of a WebServer restored after an outside change or deletion, by kind.",
 	}, []string{"namespace", "name", "kind"})
 
-	perWebServer = []*prometheus.CounterVec{UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal}
+	// CanaryAnalysesTotal counts canary analyses by outcome (passed, failed, inconclusive).
+	CanaryAnalysesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "canary_analyses_total",
+		Help:      "Analyses comparing a WebServer's canary pods with its stable pods, by outcome (passed, failed, inconclusive).",
+	}, []string{"namespace", "name", "outcome"})
+
+	perWebServer = []*prometheus.CounterVec{UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal, CanaryAnalysesTotal}
 )
 
 // Collectors are the operator's own metrics, as registered; docs/metrics.md lists them.
-var Collectors = []prometheus.Collector{WebServerStates, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal}
+var Collectors = []prometheus.Collector{WebServerStates, UpgradesTotal, DriftRepairsTotal, ConfigValidationsTotal, CanaryAnalysesTotal}
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(Collectors...)

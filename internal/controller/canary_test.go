@@ -1,0 +1,142 @@
+package controller
+
+import (
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
+	"github.com/webserver-operator/webserver-operator/internal/canary"
+)
+
+func TestPlanCanary(t *testing.T) {
+	stable := revision{Image: "nginx:1.26", ConfigHash: "a"}
+	next := revision{Image: "nginx:1.27", ConfigHash: "a"}
+	valid := &webserverv1alpha1.RevisionStatus{Phase: webserverv1alpha1.RevisionValid}
+	canaryStrategy := func(st *webserverv1alpha1.CanaryStatus) *webserverv1alpha1.WebServer {
+		ws := &webserverv1alpha1.WebServer{}
+		ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+		ws.Status.Canary = st
+		return ws
+	}
+	inPhase := func(rev revision, phase webserverv1alpha1.CanaryPhase) *webserverv1alpha1.CanaryStatus {
+		return &webserverv1alpha1.CanaryStatus{Revision: rev.name(), Phase: phase}
+	}
+	rolling := &webserverv1alpha1.WebServer{}
+	for _, tc := range []struct {
+		name        string
+		ws          *webserverv1alpha1.WebServer
+		spec        revision
+		entry       *webserverv1alpha1.RevisionStatus
+		hasDeployed bool
+		rollout     rolloutState
+		want        canaryPlan
+	}{
+		{"a new revision over a settled fleet starts a canary", canaryStrategy(nil), next, valid, true, rolloutComplete, canaryRun},
+		{"strategy RollingUpdate never does", rolling, next, valid, true, rolloutComplete, canaryNone},
+		{"the first pods have nothing to compare with", canaryStrategy(nil), next, valid, false, rolloutAbsent, canaryNone},
+		{"the revision the pods run needs none", canaryStrategy(nil), stable, valid, true, rolloutComplete, canaryNone},
+		{"a revision not yet checked waits", canaryStrategy(nil), next, &webserverv1alpha1.RevisionStatus{Phase: webserverv1alpha1.RevisionValidating},
+			true, rolloutComplete, canaryNone},
+		{"a failed revision is not tried again", canaryStrategy(nil), next, &webserverv1alpha1.RevisionStatus{Phase: webserverv1alpha1.RevisionFailed},
+			true, rolloutComplete, canaryNone},
+		{"pods that move roll as usual", canaryStrategy(nil), next, valid, true, rolloutProgressing, canaryNone},
+		{"a running canary goes on while pods move", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAnalyzing)), next, valid, true,
+			rolloutProgressing, canaryRun},
+		{"a canary waiting for approval goes on", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAwaitingApproval)), next, valid, true,
+			rolloutComplete, canaryRun},
+		{"a promoted canary rolls the Deployment", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryPromoting)), next, valid, true,
+			rolloutComplete, canaryNone},
+		{"an aborted canary is not started again", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAborted)), next, valid, true,
+			rolloutComplete, canaryNone},
+		{"a canary of an older spec gives way to a new one", canaryStrategy(inPhase(revision{Image: "nginx:1.25"}, webserverv1alpha1.CanaryAborted)),
+			next, valid, true, rolloutComplete, canaryRun},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := planCanary(tc.ws, tc.spec, tc.entry, stable, tc.hasDeployed, tc.rollout); got != tc.want {
+				t.Errorf("planCanary = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCanaryStatusFor(t *testing.T) {
+	now := metav1.Unix(100, 0)
+	rev := revision{Image: "nginx:1.27"}
+	fresh := canaryStatusFor(nil, rev, 3, now)
+	if fresh.Phase != webserverv1alpha1.CanaryStarting || fresh.Revision != rev.name() || fresh.RequiredAnalyses != 3 || !fresh.StartTime.Equal(&now) {
+		t.Errorf("a new canary: %+v", fresh)
+	}
+	running := &webserverv1alpha1.CanaryStatus{Revision: rev.name(), Phase: webserverv1alpha1.CanaryAnalyzing, PassedAnalyses: 2, RequiredAnalyses: 3}
+	kept := canaryStatusFor(running, rev, 5, metav1.Unix(200, 0))
+	if kept.Phase != webserverv1alpha1.CanaryAnalyzing || kept.PassedAnalyses != 2 || kept.RequiredAnalyses != 5 || kept == running {
+		t.Errorf("a running canary is resumed as a copy with the spec's analyses: %+v", kept)
+	}
+	replaced := canaryStatusFor(running, revision{Image: "nginx:1.28"}, 3, now)
+	if replaced.Phase != webserverv1alpha1.CanaryStarting || replaced.PassedAnalyses != 0 {
+		t.Errorf("a spec change starts a new attempt: %+v", replaced)
+	}
+}
+
+func TestApplyVerdict(t *testing.T) {
+	passed := canary.Verdict{Outcome: canary.Passed, Message: "fine"}
+	failedVerdict := canary.Verdict{Outcome: canary.Failed, Message: "canary error ratio 50.00%"}
+	inconclusive := canary.Verdict{Outcome: canary.Inconclusive, Message: "too few"}
+	analyzing := func(passed, inconclusive int32) *webserverv1alpha1.CanaryStatus {
+		return &webserverv1alpha1.CanaryStatus{Revision: "r1", Phase: webserverv1alpha1.CanaryAnalyzing, PassedAnalyses: passed,
+			InconclusiveAnalyses: inconclusive, RequiredAnalyses: 2}
+	}
+	for _, tc := range []struct {
+		name              string
+		st                *webserverv1alpha1.CanaryStatus
+		verdict           canary.Verdict
+		approval, granted bool
+		want              canaryStep
+		wantPhase         webserverv1alpha1.CanaryPhase
+		wantPassed        int32
+		wantInconclusive  int32
+		wantMessage       string
+	}{
+		{"a pass counts", analyzing(0, 0), passed, false, false, stepWait, webserverv1alpha1.CanaryAnalyzing, 1, 0, "1 of 2"},
+		{"the last pass promotes", analyzing(1, 0), passed, false, false, stepPromote, webserverv1alpha1.CanaryPromoting, 2, 0, "2 of 2"},
+		{"a failure aborts whatever passed before", analyzing(1, 0), failedVerdict, false, false, stepAbort,
+			webserverv1alpha1.CanaryAnalyzing, 1, 0, "analysis failed: canary error ratio"},
+		{"an inconclusive analysis neither counts nor fails", analyzing(1, 0), inconclusive, false, false, stepWait,
+			webserverv1alpha1.CanaryAnalyzing, 1, 1, "1 of 2"},
+		{"a pass ends a run of inconclusive analyses", analyzing(0, 4), passed, false, false, stepWait, webserverv1alpha1.CanaryAnalyzing, 1, 0, "1 of 2"},
+		{"three times the analyses inconclusive in a row abort", analyzing(1, 5), inconclusive, false, false, stepAbort,
+			webserverv1alpha1.CanaryAnalyzing, 1, 6, "6 analyses in a row were inconclusive"},
+		{"approval holds the promotion", analyzing(1, 0), passed, true, false, stepWait, webserverv1alpha1.CanaryAwaitingApproval, 2, 0,
+			"kubectl annotate webserver <name> webserver.dev/approve-canary=r1"},
+		{"an approved canary is promoted", analyzing(1, 0), passed, true, true, stepPromote, webserverv1alpha1.CanaryPromoting, 2, 0, "2 of 2"},
+		{"analyses go on while it waits, and never count past the required", &webserverv1alpha1.CanaryStatus{Revision: "r1",
+			Phase: webserverv1alpha1.CanaryAwaitingApproval, PassedAnalyses: 2, RequiredAnalyses: 2}, passed, true, false, stepWait,
+			webserverv1alpha1.CanaryAwaitingApproval, 2, 0, "waiting for approval"},
+		{"a failure while waiting aborts", &webserverv1alpha1.CanaryStatus{Revision: "r1",
+			Phase: webserverv1alpha1.CanaryAwaitingApproval, PassedAnalyses: 2, RequiredAnalyses: 2}, failedVerdict, true, false, stepAbort,
+			webserverv1alpha1.CanaryAwaitingApproval, 2, 0, "analysis failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := applyVerdict(tc.st, tc.verdict, tc.approval, tc.granted)
+			if got != tc.want || tc.st.Phase != tc.wantPhase || tc.st.PassedAnalyses != tc.wantPassed || tc.st.InconclusiveAnalyses != tc.wantInconclusive {
+				t.Errorf("applyVerdict = %v, status %+v; want %v, phase %s, %d passed, %d inconclusive",
+					got, tc.st, tc.want, tc.wantPhase, tc.wantPassed, tc.wantInconclusive)
+			}
+			if !strings.Contains(tc.st.Message, tc.wantMessage) {
+				t.Errorf("message %q does not contain %q", tc.st.Message, tc.wantMessage)
+			}
+		})
+	}
+}
+
+func TestCanaryActive(t *testing.T) {
+	for phase, want := range map[webserverv1alpha1.CanaryPhase]bool{
+		webserverv1alpha1.CanaryStarting: true, webserverv1alpha1.CanaryAnalyzing: true, webserverv1alpha1.CanaryAwaitingApproval: true,
+		webserverv1alpha1.CanaryPromoting: true, webserverv1alpha1.CanaryPromoted: false, webserverv1alpha1.CanaryAborted: false,
+	} {
+		if canaryActive(phase) != want {
+			t.Errorf("canaryActive(%s) = %v", phase, !want)
+		}
+	}
+}
