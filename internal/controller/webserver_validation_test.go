@@ -295,8 +295,16 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			}
 			ws.Spec.Upgrade.MaxSurge = ptr.To(intstr.FromString("25%"))
 			ws.Spec.Upgrade.MaxUnavailable = ptr.To(intstr.FromInt32(1))
+			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
+			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{
+				Replicas: ptr.To[int32](2), CheckPath: "/health/check.html?probe=1", IntervalSeconds: ptr.To[int32](5), Analyses: ptr.To[int32](1),
+				MinRequests: ptr.To[int32](1), MaxErrorRatioPercent: ptr.To[int32](0), ErrorRatioMarginPercent: ptr.To[int32](100),
+				MaxLatencyP95Milliseconds: ptr.To[int32](1), LatencyMarginPercent: ptr.To[int32](0), ManualApproval: true,
+			}
 		})
 		got := getWebServer(ctx, namespace, "valid")
+		Expect(got.CanarySettings()).To(Equal(*got.Spec.Upgrade.Canary))
 		Expect(got.Spec.Upgrade.MaxSurge).To(HaveValue(Equal(intstr.FromString("25%"))))
 		Expect(got.Spec.PodTemplate.Env).To(HaveLen(2))
 		eventuallyDeployment(ctx, namespace, "valid", func(g Gomega, dep *appsv1.Deployment) {

@@ -88,6 +88,8 @@ type load struct {
 	sent, failed atomic.Int64
 	mu           sync.Mutex
 	failures     []string
+	// failedByCode counts the failed requests by status code (0: no answer).
+	failedByCode map[int]int64
 	cancel       context.CancelFunc
 	wg           sync.WaitGroup
 }
@@ -115,7 +117,7 @@ func startLoadWith(c *http.Client, newRequest func() (*http.Request, error)) *lo
 // runLoad keeps workers sending requests, each pausing between its requests.
 func runLoad(c *http.Client, newRequest func() (*http.Request, error), workers int, pause time.Duration) *load {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &load{cancel: cancel}
+	l := &load{cancel: cancel, failedByCode: map[int]int64{}}
 	for range workers {
 		l.wg.Add(1)
 		go func() {
@@ -126,6 +128,10 @@ func runLoad(c *http.Client, newRequest func() (*http.Request, error), workers i
 				if err != nil || code != http.StatusOK {
 					l.failed.Add(1)
 					l.mu.Lock()
+					if err != nil {
+						code = 0
+					}
+					l.failedByCode[code]++
 					if len(l.failures) < 10 {
 						l.failures = append(l.failures, fmt.Sprintf("%s: code %d err %v", time.Now().Format(time.StampMilli), code, err))
 					}
@@ -237,4 +243,20 @@ func expectRolledOut(ctx context.Context, key types.NamespacedName) {
 		g.Expect(c.ObservedGeneration).To(Equal(ws.Generation))
 		g.Expect([]int32{ws.Status.Replicas, ws.Status.UpdatedReplicas, ws.Status.ReadyReplicas}).To(Equal([]int32{n, n, n}))
 	}).WithTimeout(long).WithPolling(poll).Should(Succeed())
+}
+
+// stopAndExpectOnlyFailing ends the load and expects every failed request to have been
+// answered with code: the deliberate failures of what is under test, and no other.
+func (l *load) stopAndExpectOnlyFailing(what string, code int) int64 {
+	l.cancel()
+	l.wg.Wait()
+	sent := l.sent.Load()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	report(fmt.Sprintf("%s: %d requests sent, failed by code (0: no answer): %v", what, sent, l.failedByCode))
+	ExpectWithOffset(1, sent).To(BeNumerically(">", 50), "too few requests to prove anything")
+	for got, n := range l.failedByCode {
+		ExpectWithOffset(1, got).To(Equal(code), "%d requests failed otherwise: %v", n, l.failures)
+	}
+	return l.failedByCode[code]
 }
