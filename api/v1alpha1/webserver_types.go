@@ -862,9 +862,9 @@ type RequestStats struct {
 	// ErrorRatio is errors / requests, as a percentage with two decimals, e.g. "2.50%".
 	// +optional
 	ErrorRatio string `json:"errorRatio,omitempty"`
-	// LatencyP95Milliseconds is the 95th percentile request duration.
+	// LatencyP95 is the 95th percentile request duration, e.g. "950µs" or "12.3ms".
 	// +optional
-	LatencyP95Milliseconds int64 `json:"latencyP95Milliseconds,omitempty"`
+	LatencyP95 string `json:"latencyP95,omitempty"`
 }
 
 // RolloutPhase is where the latest change of a WebServer stands.

@@ -65,7 +65,7 @@ func canaryStatusFor(current *webserverv1alpha1.CanaryStatus, rev revision, requ
 		Phase:            webserverv1alpha1.CanaryStarting,
 		RequiredAnalyses: required,
 		StartTime:        &now,
-		Message:          fmt.Sprintf("starting the canary pods of %s", rev),
+		Message:          "starting the canary pods",
 	}
 }
 

@@ -236,12 +236,15 @@ func unreadCanaryPods(unread []string, canaryPods []*corev1.Pod) []string {
 }
 
 func requestStats(m canary.Measurement) webserverv1alpha1.RequestStats {
-	return webserverv1alpha1.RequestStats{
-		Requests:               m.Requests,
-		Errors:                 m.Errors,
-		ErrorRatio:             fmt.Sprintf("%.2f%%", 100*m.ErrorRatio()),
-		LatencyP95Milliseconds: m.P95.Milliseconds(),
+	stats := webserverv1alpha1.RequestStats{
+		Requests:   m.Requests,
+		Errors:     m.Errors,
+		ErrorRatio: fmt.Sprintf("%.2f%%", 100*m.ErrorRatio()),
 	}
+	if m.Requests > 0 {
+		stats.LatencyP95 = m.P95.String()
+	}
+	return stats
 }
 
 // promoteCanary moves the stable Deployment to the canary's revision in the next pass;

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -46,14 +47,23 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 		g.Expect(k8s.Get(ctx, key, ws)).To(Succeed())
 		return ws
 	}
-	canaryPhase := func(g Gomega) webserverv1alpha1.CanaryPhase {
-		st := getWS(g).Status.Canary
-		g.Expect(st).NotTo(BeNil())
-		return st.Phase
+	// lastCanary is the revision of the latest canary, "" before the first.
+	lastCanary := func() string {
+		if st := getWS(Default).Status.Canary; st != nil {
+			return st.Revision
+		}
+		return ""
 	}
-	eventuallyCanaryPhase := func(phase webserverv1alpha1.CanaryPhase) *webserverv1alpha1.WebServer {
+	// eventuallyCanaryPhase waits until a canary newer than the one of revision previous
+	// reaches phase.
+	eventuallyCanaryPhase := func(previous string, phase webserverv1alpha1.CanaryPhase) *webserverv1alpha1.WebServer {
 		GinkgoHelper()
-		Eventually(canaryPhase).WithTimeout(long).WithPolling(poll).Should(Equal(phase))
+		Eventually(func(g Gomega) {
+			st := getWS(g).Status.Canary
+			g.Expect(st).NotTo(BeNil())
+			g.Expect(st.Revision).NotTo(Equal(previous))
+			g.Expect(st.Phase).To(Equal(phase), st.Message)
+		}).WithTimeout(long).WithPolling(poll).Should(Succeed())
 		return getWS(Default)
 	}
 	// stablePods are the UIDs of the pods of the stable Deployment.
@@ -78,10 +88,10 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 	reportAnalysis := func(what string, ws *webserverv1alpha1.WebServer) {
 		a := ws.Status.Canary.LastAnalysis
 		Expect(a).NotTo(BeNil())
-		report(fmt.Sprintf("%s: %d of %d analyses passed; last %s: canary %d requests, %d errors (%s), p95 %d ms; stable %d requests, %d errors (%s), p95 %d ms; synthetic %d sent, %d failed: %s",
+		report(fmt.Sprintf("%s: %d of %d analyses passed; last %s: canary %d requests, %d errors (%s), p95 %s; stable %d requests, %d errors (%s), p95 %s; synthetic %d sent, %d failed: %s",
 			what, ws.Status.Canary.PassedAnalyses, ws.Status.Canary.RequiredAnalyses, a.Outcome,
-			a.Canary.Requests, a.Canary.Errors, a.Canary.ErrorRatio, a.Canary.LatencyP95Milliseconds,
-			a.Stable.Requests, a.Stable.Errors, a.Stable.ErrorRatio, a.Stable.LatencyP95Milliseconds,
+			a.Canary.Requests, a.Canary.Errors, a.Canary.ErrorRatio, a.Canary.LatencyP95,
+			a.Stable.Requests, a.Stable.Errors, a.Stable.ErrorRatio, a.Stable.LatencyP95,
 			a.SyntheticRequests, a.SyntheticFailures, a.Message))
 	}
 
@@ -96,13 +106,13 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 	AfterAll(func() { removeSpecNamespace(ctx, key.Namespace) })
 
 	It("promotes a canary that serves like the stable pods, without dropping a request", func() {
-		stable := stablePods(Default)
+		stable, previous := stablePods(Default), lastCanary()
 		l := startSpreadLoad(url)
 		updateWebServer(ctx, key, func(ws *webserverv1alpha1.WebServer) { ws.Spec.Config.Inline = canarySite("v2", 200, 200) })
-		ws := eventuallyCanaryPhase(webserverv1alpha1.CanaryAnalyzing)
+		ws := eventuallyCanaryPhase(previous, webserverv1alpha1.CanaryAnalyzing)
 		Expect(ws.Status.RolloutPhase).To(Equal(webserverv1alpha1.RolloutPhaseCanary))
 		Expect(stablePods(Default)).To(ConsistOf(stable), "the stable pods are not touched while the canary is judged")
-		ws = eventuallyCanaryPhase(webserverv1alpha1.CanaryPromoted)
+		ws = eventuallyCanaryPhase(previous, webserverv1alpha1.CanaryPromoted)
 		expectRolledOut(ctx, key)
 		Eventually(noCanaryLeft).WithTimeout(long).WithPolling(poll).Should(Succeed())
 		eventuallyServes(url, "v2")
@@ -114,12 +124,12 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 	})
 
 	It("aborts a canary whose main path answers 500 before promotion, with its error ratio in status; only its own answers fail", func() {
-		stable := stablePods(Default)
+		stable, previous := stablePods(Default), lastCanary()
 		l := startSpreadLoad(url)
 		updateWebServer(ctx, key, func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config.Inline = canarySite("v3", http.StatusInternalServerError, 200)
 		})
-		ws := eventuallyCanaryPhase(webserverv1alpha1.CanaryAborted)
+		ws := eventuallyCanaryPhase(previous, webserverv1alpha1.CanaryAborted)
 		Eventually(noCanaryLeft).WithTimeout(long).WithPolling(poll).Should(Succeed())
 		deliberate := l.stopAndExpectOnlyFailing("canary answering 500 on its main path", http.StatusInternalServerError)
 		Expect(deliberate).To(BeNumerically(">", 0), "the canary got its share of the traffic")
@@ -137,16 +147,18 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 		Expect(stablePods(Default)).To(ConsistOf(stable), "the stable pods were never touched")
 		reportAnalysis("canary answering 500", ws)
 
-		l = startLoad(url)
 		eventuallyServes(url, "v2")
+		l = startSpreadLoad(url)
+		time.Sleep(5 * time.Second)
 		l.stopAndExpectNoFailures("the stable pods after the canary was aborted")
 	})
 
 	It("judges a canary that gets no user traffic by its synthetic checks", func() {
+		previous := lastCanary()
 		updateWebServer(ctx, key, func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config.Inline = canarySite("v4", 200, http.StatusServiceUnavailable)
 		})
-		ws := eventuallyCanaryPhase(webserverv1alpha1.CanaryAborted)
+		ws := eventuallyCanaryPhase(previous, webserverv1alpha1.CanaryAborted)
 		last := ws.Status.Canary.LastAnalysis
 		Expect(last.SyntheticRequests).To(BeNumerically(">", 0))
 		Expect(last.SyntheticFailures).To(Equal(last.SyntheticRequests))
@@ -156,6 +168,7 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 	})
 
 	It("resumes an analysis after the operator is killed in the middle of it, without dropping a request", func() {
+		previous := lastCanary()
 		l := startSpreadLoad(url)
 		updateWebServer(ctx, key, func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Config.Inline = canarySite("v5", 200, 200)
@@ -164,12 +177,13 @@ var _ = Describe("Canary upgrades on a real cluster", Ordered, Label("e2e"), fun
 		Eventually(func(g Gomega) int32 {
 			st := getWS(g).Status.Canary
 			g.Expect(st).NotTo(BeNil())
+			g.Expect(st.Revision).NotTo(Equal(previous))
 			g.Expect(st.Phase).To(Equal(webserverv1alpha1.CanaryAnalyzing))
 			return st.PassedAnalyses
 		}).WithTimeout(long).WithPolling(poll).Should(Equal(int32(1)))
 		kubectl("-n", operatorNS, "delete", "pod", "-l", "control-plane=controller-manager", "--grace-period=0", "--force")
 
-		ws := eventuallyCanaryPhase(webserverv1alpha1.CanaryPromoted)
+		ws := eventuallyCanaryPhase(previous, webserverv1alpha1.CanaryPromoted)
 		expectRolledOut(ctx, key)
 		Eventually(noCanaryLeft).WithTimeout(long).WithPolling(poll).Should(Succeed())
 		eventuallyServes(url, "v5")
