@@ -15,6 +15,7 @@ const StatusPort = 8079
 // +kubebuilder:validation:XValidation:rule="!has(self.monitoring) || !has(self.monitoring.enabled) || !self.monitoring.enabled || ((!has(self.port) || self.port != 9113) && (!has(self.tls) || !has(self.tls.port) || self.tls.port != 9113))",message="spec.port and spec.tls.port cannot be 9113 with spec.monitoring.enabled: the metrics container uses it; choose another port",fieldPath=".monitoring"
 // +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.tls) || (has(self.tls.redirectHTTP) && !self.tls.redirectHTTP)",message="spec.ingress sends plain HTTP to the Service, which spec.tls would answer with a redirect back to the Ingress: set spec.tls.redirectHTTP to false, or end TLS at the Ingress (spec.ingress.tls) and remove spec.tls",fieldPath=".ingress"
 // +kubebuilder:validation:XValidation:rule="!has(self.upgrade) || !has(self.upgrade.strategy) || self.upgrade.strategy != 'Canary' || (has(self.monitoring) && has(self.monitoring.enabled) && self.monitoring.enabled)",message="spec.upgrade.strategy Canary needs spec.monitoring.enabled: true; the canary is judged on the pods' request metrics",fieldPath=".upgrade.strategy"
+// +kubebuilder:validation:XValidation:rule="!has(self.auth) || !has(self.upgrade) || !has(self.upgrade.strategy) || self.upgrade.strategy != 'Canary' || (has(self.readinessPath) && has(self.upgrade.canary) && has(self.upgrade.canary.checkPath) && self.upgrade.canary.checkPath == self.readinessPath)",message="spec.upgrade.canary.checkPath must be spec.readinessPath with spec.auth: the canary's synthetic requests carry no credentials, and the readiness path is the one path answered without them; set both to a page such as /healthz.html",fieldPath=".upgrade"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.port) || !has(self.port) || self.tls.port != self.port",message="spec.tls.port must differ from spec.port: HTTP and HTTPS need container ports of their own",fieldPath=".tls.port"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.servicePort) || !has(self.service.port) || self.tls.servicePort != self.service.port",message="spec.tls.servicePort must differ from spec.service.port: HTTP and HTTPS need Service ports of their own",fieldPath=".tls.servicePort"
 type WebServerSpec struct {
@@ -801,30 +802,42 @@ const (
 	// CanaryAborted: the canary failed and its pods were removed; the stable pods were
 	// never touched. The revision is not tried again.
 	CanaryAborted CanaryPhase = "Aborted"
+	// CanaryStopped: the canary ended without a verdict and its pods were removed: the spec
+	// moved on, the strategy changed, or the WebServer went idle. Nothing failed; the
+	// revision gets a new canary when the spec asks for it again.
+	CanaryStopped CanaryPhase = "Stopped"
 )
 
 // CanaryStatus is where the latest canary stands.
 type CanaryStatus struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Revision",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Revision is the revision the canary pods run (see status.revisions).
 	Revision string `json:"revision"`
-	// Phase: Starting, Analyzing, AwaitingApproval, Promoting, Promoted or Aborted.
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Phase",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
+	// Phase: Starting, Analyzing, AwaitingApproval, Promoting, Promoted, Aborted or Stopped.
 	Phase CanaryPhase `json:"phase"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Analyses Passed",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// PassedAnalyses counts the analyses passed in a row.
 	// +optional
 	PassedAnalyses int32 `json:"passedAnalyses,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Inconclusive Analyses",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// InconclusiveAnalyses counts the analyses in a row that had too few requests to
 	// decide; three times canary.analyses of them fail the canary.
 	// +optional
 	InconclusiveAnalyses int32 `json:"inconclusiveAnalyses,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Analyses Required",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// RequiredAnalyses is how many must pass before promotion (canary.analyses).
 	// +optional
 	RequiredAnalyses int32 `json:"requiredAnalyses,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Start Time",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// StartTime is when the canary pods were first asked for.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Message",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Message says why the canary stands where it does, with the numbers that decided.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Last Canary Analysis",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// LastAnalysis is the latest analysis.
 	// +optional
 	LastAnalysis *CanaryAnalysis `json:"lastAnalysis,omitempty"`
@@ -832,20 +845,28 @@ type CanaryStatus struct {
 
 // CanaryAnalysis is one comparison of the canary with the stable pods over one window.
 type CanaryAnalysis struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Analysis Time",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Time is when the window ended.
 	Time metav1.Time `json:"time"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Analysis Outcome",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Outcome: Passed, Failed or Inconclusive.
 	Outcome string `json:"outcome"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Canary Requests",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Canary is what the canary pods answered in the window.
 	Canary RequestStats `json:"canary"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Stable Requests",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Stable is what the stable pods answered in the same window.
 	Stable RequestStats `json:"stable"`
-	// SyntheticRequests and SyntheticFailures count the synthetic requests the analysis
-	// sent to the canary pods' checkPath.
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Synthetic Requests",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
+	// SyntheticRequests counts the synthetic requests the analysis sent to the canary pods'
+	// checkPath.
 	// +optional
 	SyntheticRequests int32 `json:"syntheticRequests,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Synthetic Failures",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
+	// SyntheticFailures counts those that got no answer or an answer of 400 or above.
 	// +optional
 	SyntheticFailures int32 `json:"syntheticFailures,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Analysis Message",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Message states the numbers that decided the outcome.
 	// +optional
 	Message string `json:"message,omitempty"`
@@ -853,15 +874,19 @@ type CanaryAnalysis struct {
 
 // RequestStats are the requests a set of pods answered in an analysis window.
 type RequestStats struct {
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Requests",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Requests answered.
 	// +optional
 	Requests int64 `json:"requests,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Errors (5xx)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// Errors are the requests answered with 5xx.
 	// +optional
 	Errors int64 `json:"errors,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Error Ratio",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// ErrorRatio is errors / requests, as a percentage with two decimals, e.g. "2.50%".
 	// +optional
 	ErrorRatio string `json:"errorRatio,omitempty"`
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="p95 Latency",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:fieldGroup:canary","urn:alm:descriptor:com.tectonic.ui:text"}
 	// LatencyP95 is the 95th percentile request duration, e.g. "950µs" or "12.3ms".
 	// +optional
 	LatencyP95 string `json:"latencyP95,omitempty"`

@@ -17,22 +17,30 @@ const (
 	canaryNone canaryPlan = iota
 	// canaryRun: canary pods run the spec's revision; the stable Deployment keeps its own.
 	canaryRun
+	// canaryHold: no canary pod runs and the stable Deployment keeps its revision: an idle
+	// WebServer wants no pod, and has none to judge a canary against. The revision gets
+	// its canary once the WebServer serves again.
+	canaryHold
 )
 
 // planCanary decides whether the spec's revision runs as a canary. A canary starts only
 // from a settled fleet (every pod on one revision and available), so it is compared with
 // stable pods at full capacity; a change made while pods move rolls as usual. Once a
-// canary started it runs until it is promoted or aborted, or the spec moves on.
+// canary started it runs until it is promoted, aborted or stopped; a stopped one (the
+// spec moved on and came back, the WebServer went idle) starts again from zero.
 func planCanary(ws *webserverv1alpha1.WebServer, spec revision, entry *webserverv1alpha1.RevisionStatus,
 	deployed revision, hasDeployed bool, rollout rolloutState) canaryPlan {
 	if !ws.CanaryEnabled() || !hasDeployed || deployed == spec || entry.Phase != webserverv1alpha1.RevisionValid {
 		return canaryNone
 	}
+	if ws.DesiredReplicas() == 0 {
+		return canaryHold
+	}
 	if st := ws.Status.Canary; st != nil && st.Revision == spec.name() {
 		switch st.Phase {
 		case webserverv1alpha1.CanaryStarting, webserverv1alpha1.CanaryAnalyzing, webserverv1alpha1.CanaryAwaitingApproval:
 			return canaryRun
-		case webserverv1alpha1.CanaryPromoting, webserverv1alpha1.CanaryPromoted, webserverv1alpha1.CanaryAborted:
+		case webserverv1alpha1.CanaryPromoting, webserverv1alpha1.CanaryPromoted:
 			return canaryNone
 		}
 	}
@@ -40,6 +48,19 @@ func planCanary(ws *webserverv1alpha1.WebServer, spec revision, entry *webserver
 		return canaryNone
 	}
 	return canaryRun
+}
+
+// canaryTarget is what the stable Deployment runs under plan, and whether canary pods run
+// the spec's revision: the stable pods keep theirs while a canary tries it or waits.
+func canaryTarget(plan canaryPlan, spec, deployed revision) (target revision, runsCanary bool) {
+	switch plan {
+	case canaryRun:
+		return deployed, true
+	case canaryHold:
+		return deployed, false
+	default:
+		return spec, false
+	}
 }
 
 // canaryActive reports whether a canary in phase still has pods that serve.
@@ -52,10 +73,10 @@ func canaryActive(phase webserverv1alpha1.CanaryPhase) bool {
 	return false
 }
 
-// canaryStatusFor is the status of the canary of rev: the recorded one when it is about
-// rev, a new one starting now otherwise (a spec change starts a new attempt).
+// canaryStatusFor is the status of the canary of rev: the recorded one while it runs, a
+// new one starting now otherwise (a spec change, or a stopped canary, starts a new attempt).
 func canaryStatusFor(current *webserverv1alpha1.CanaryStatus, rev revision, required int32, now metav1.Time) *webserverv1alpha1.CanaryStatus {
-	if current != nil && current.Revision == rev.name() {
+	if current != nil && current.Revision == rev.name() && canaryActive(current.Phase) {
 		out := current.DeepCopy()
 		out.RequiredAnalyses = required
 		return out
@@ -123,4 +144,20 @@ func promotionStep(st *webserverv1alpha1.CanaryStatus, needsApproval, approved b
 	st.Phase = webserverv1alpha1.CanaryPromoting
 	st.Message = fmt.Sprintf("%d of %d analyses passed; every pod moves to the canary's revision", st.PassedAnalyses, st.RequiredAnalyses)
 	return stepPromote
+}
+
+// canaryStopReason says why a canary that was running has no place any more.
+func canaryStopReason(ws *webserverv1alpha1.WebServer, st *webserverv1alpha1.CanaryStatus, out *revisionOutcome) string {
+	switch {
+	case !ws.CanaryEnabled():
+		return "stopped: spec.upgrade.strategy is no longer Canary, so the revision rolls as usual"
+	case ws.DesiredReplicas() == 0:
+		return "stopped: the WebServer is idle; a new canary starts once it serves again"
+	case out == nil:
+		return "stopped: the spec cannot be applied"
+	case out.spec.name() != st.Revision:
+		return fmt.Sprintf("stopped: the spec asks for %s now", out.spec)
+	default:
+		return "stopped"
+	}
 }

@@ -42,13 +42,20 @@ func TestPlanCanary(t *testing.T) {
 		{"a failed revision is not tried again", canaryStrategy(nil), next, &webserverv1alpha1.RevisionStatus{Phase: webserverv1alpha1.RevisionFailed},
 			true, rolloutComplete, canaryNone},
 		{"pods that move roll as usual", canaryStrategy(nil), next, valid, true, rolloutProgressing, canaryNone},
+		{"an idle WebServer holds its revision and wants no canary pod", func() *webserverv1alpha1.WebServer {
+			ws := canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAnalyzing))
+			ws.Spec.Idle = true
+			return ws
+		}(), next, valid, true, rolloutComplete, canaryHold},
 		{"a running canary goes on while pods move", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAnalyzing)), next, valid, true,
 			rolloutProgressing, canaryRun},
 		{"a canary waiting for approval goes on", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAwaitingApproval)), next, valid, true,
 			rolloutComplete, canaryRun},
 		{"a promoted canary rolls the Deployment", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryPromoting)), next, valid, true,
 			rolloutComplete, canaryNone},
-		{"an aborted canary is not started again", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryAborted)), next, valid, true,
+		{"a stopped canary starts again when the spec asks for its revision again", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryStopped)),
+			next, valid, true, rolloutComplete, canaryRun},
+		{"a promoted revision asked for again rolls as usual", canaryStrategy(inPhase(next, webserverv1alpha1.CanaryPromoted)), next, valid, true,
 			rolloutComplete, canaryNone},
 		{"a canary of an older spec gives way to a new one", canaryStrategy(inPhase(revision{Image: "nginx:1.25"}, webserverv1alpha1.CanaryAborted)),
 			next, valid, true, rolloutComplete, canaryRun},
@@ -72,6 +79,10 @@ func TestCanaryStatusFor(t *testing.T) {
 	kept := canaryStatusFor(running, rev, 5, metav1.Unix(200, 0))
 	if kept.Phase != webserverv1alpha1.CanaryAnalyzing || kept.PassedAnalyses != 2 || kept.RequiredAnalyses != 5 || kept == running {
 		t.Errorf("a running canary is resumed as a copy with the spec's analyses: %+v", kept)
+	}
+	stopped := &webserverv1alpha1.CanaryStatus{Revision: rev.name(), Phase: webserverv1alpha1.CanaryStopped, PassedAnalyses: 2}
+	if again := canaryStatusFor(stopped, rev, 3, now); again.Phase != webserverv1alpha1.CanaryStarting || again.PassedAnalyses != 0 {
+		t.Errorf("a stopped canary starts from zero: %+v", again)
 	}
 	replaced := canaryStatusFor(running, revision{Image: "nginx:1.28"}, 3, now)
 	if replaced.Phase != webserverv1alpha1.CanaryStarting || replaced.PassedAnalyses != 0 {
@@ -134,9 +145,48 @@ func TestCanaryActive(t *testing.T) {
 	for phase, want := range map[webserverv1alpha1.CanaryPhase]bool{
 		webserverv1alpha1.CanaryStarting: true, webserverv1alpha1.CanaryAnalyzing: true, webserverv1alpha1.CanaryAwaitingApproval: true,
 		webserverv1alpha1.CanaryPromoting: true, webserverv1alpha1.CanaryPromoted: false, webserverv1alpha1.CanaryAborted: false,
+		webserverv1alpha1.CanaryStopped: false,
 	} {
 		if canaryActive(phase) != want {
 			t.Errorf("canaryActive(%s) = %v", phase, !want)
+		}
+	}
+}
+
+func TestCanaryTarget(t *testing.T) {
+	spec, deployed := revision{Image: "nginx:1.27"}, revision{Image: "nginx:1.26"}
+	for plan, want := range map[canaryPlan]struct {
+		target revision
+		canary bool
+	}{canaryNone: {spec, false}, canaryRun: {deployed, true}, canaryHold: {deployed, false}} {
+		if target, runs := canaryTarget(plan, spec, deployed); target != want.target || runs != want.canary {
+			t.Errorf("plan %d: target %v, canary %v; want %v, %v", plan, target, runs, want.target, want.canary)
+		}
+	}
+}
+
+func TestCanaryStopReason(t *testing.T) {
+	st := &webserverv1alpha1.CanaryStatus{Revision: revision{Image: "nginx:1.27"}.name(), Phase: webserverv1alpha1.CanaryAnalyzing}
+	canaryWS := func(mutate func(*webserverv1alpha1.WebServer)) *webserverv1alpha1.WebServer {
+		ws := &webserverv1alpha1.WebServer{}
+		ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+		mutate(ws)
+		return ws
+	}
+	for _, tc := range []struct {
+		name string
+		ws   *webserverv1alpha1.WebServer
+		out  *revisionOutcome
+		want string
+	}{
+		{"strategy changed", canaryWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Upgrade.Strategy = "RollingUpdate" }), nil, "no longer Canary"},
+		{"idle", canaryWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.Idle = true }), nil, "the WebServer is idle"},
+		{"blocked", canaryWS(func(*webserverv1alpha1.WebServer) {}), nil, "the spec cannot be applied"},
+		{"spec moved on", canaryWS(func(*webserverv1alpha1.WebServer) {}), &revisionOutcome{spec: revision{Image: "nginx:1.28"}},
+			"the spec asks for revision " + revision{Image: "nginx:1.28"}.name()},
+	} {
+		if got := canaryStopReason(tc.ws, st, tc.out); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q does not contain %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package controller
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -30,12 +32,12 @@ const stablePodsChecked = 3
 // fails its synthetic check rather than stalling the pass.
 const canaryHTTPTimeout = 2 * time.Second
 
-// PodAddress is the base URL ("http://host:port") of a port of a pod.
+// PodAddress is where a port of a pod is reached ("host:port").
 type PodAddress func(pod *corev1.Pod, port int32) string
 
 // podIPAddress reaches pods directly, as the operator does inside the cluster.
 func podIPAddress(pod *corev1.Pod, port int32) string {
-	return "http://" + pod.Status.PodIP + ":" + strconv.Itoa(int(port))
+	return net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(int(port)))
 }
 
 // canaryWindow is the start of the current analysis window of one WebServer: what each
@@ -126,25 +128,50 @@ func (r *WebServerReconciler) traffic() canaryTraffic {
 	if address == nil {
 		address = podIPAddress
 	}
-	return canaryTraffic{client: &http.Client{Timeout: canaryHTTPTimeout}, address: address}
+	return canaryTraffic{client: canaryHTTPClient, address: address}
 }
+
+// canaryHTTPClient asks pods by IP. It does not verify certificates: no certificate names
+// a pod's IP, and what is judged is the site's answer, not its certificate (the
+// CertificateValid condition covers that). A redirect is an answer, not followed.
+var canaryHTTPClient = &http.Client{
+	Timeout:       canaryHTTPTimeout,
+	Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, MaxIdleConnsPerHost: 1}, //nolint:gosec // see above
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// scrapeWorkers bounds the pods read at once: a fleet is read in a few round trips, and a
+// pod that does not answer holds one worker for canaryHTTPTimeout, not the whole pass.
+const scrapeWorkers = 8
 
 // scrape reads every pod's request metrics; failed names the pods that could not be read.
 func (t canaryTraffic) scrape(ctx context.Context, pods []*corev1.Pod) (samples map[string]canary.Sample, failed []string) {
 	samples = make(map[string]canary.Sample, len(pods))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, scrapeWorkers)
 	for _, pod := range pods {
-		sample, err := t.scrapeOne(ctx, pod)
-		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s (%v)", pod.Name, err))
-			continue
-		}
-		samples[pod.Name] = sample
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			sample, err := t.scrapeOne(ctx, pod)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed = append(failed, fmt.Sprintf("%s (%v)", pod.Name, err))
+				return
+			}
+			samples[pod.Name] = sample
+		}()
 	}
+	wg.Wait()
+	slices.Sort(failed)
 	return samples, failed
 }
 
 func (t canaryTraffic) scrapeOne(ctx context.Context, pod *corev1.Pod) (canary.Sample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.address(pod, webserverv1alpha1.MetricsPort)+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+t.address(pod, webserverv1alpha1.MetricsPort)+"/metrics", nil)
 	if err != nil {
 		return canary.Sample{}, err
 	}
@@ -159,20 +186,33 @@ func (t canaryTraffic) scrapeOne(ctx context.Context, pod *corev1.Pod) (canary.S
 	return canary.ParseSample(resp.Body)
 }
 
-// check sends the synthetic requests of one window to each pod, returning the canary
-// pods' results; the stable pods' requests only give the baseline its share of checkPath.
+// check sends the synthetic requests of one window to each pod at once, returning the
+// canary pods' results; the stable pods' requests only give the baseline its share of
+// checkPath.
 func (t canaryTraffic) check(ctx context.Context, ws *webserverv1alpha1.WebServer, path string, pods servingPods) canary.Synthetic {
+	// A site that redirects plain HTTP serves on HTTPS: the checks ask what users get.
+	scheme, port := "http://", ws.HTTPPort()
+	if ws.RedirectsHTTP() {
+		scheme, port = "https://", ws.HTTPSPort()
+	}
+	stable := pods.stable[:min(len(pods.stable), stablePodsChecked)]
+	results := make([]canary.Synthetic, len(pods.canary)+len(stable))
+	var wg sync.WaitGroup
+	for i, pod := range append(append([]*corev1.Pod{}, pods.canary...), stable...) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = canary.Check(ctx, t.client, scheme+t.address(pod, port)+path, syntheticRequestsPerPod)
+		}()
+	}
+	wg.Wait()
 	var out canary.Synthetic
-	for _, pod := range pods.canary {
-		got := canary.Check(ctx, t.client, t.address(pod, ws.HTTPPort())+path, syntheticRequestsPerPod)
+	for _, got := range results[:len(pods.canary)] {
 		out.Sent += got.Sent
 		out.Failed += got.Failed
 		if out.FirstFailure == "" {
 			out.FirstFailure = got.FirstFailure
 		}
-	}
-	for _, pod := range pods.stable[:min(len(pods.stable), stablePodsChecked)] {
-		canary.Check(ctx, t.client, t.address(pod, ws.HTTPPort())+path, syntheticRequestsPerPod)
 	}
 	return out
 }

@@ -51,6 +51,9 @@ type scope struct {
 	// stale is set when the cached WebServer is older than the API server's: the pass ends
 	// without writing anything, since its decisions could undo newer ones.
 	stale bool
+	// afterStatus are the actions of decisions that must not happen unless the status
+	// recording them was written (events, metrics, deletions); run once it was.
+	afterStatus []func()
 }
 
 // revisionOutcome is where the spec's revision stands and what the Deployment runs.

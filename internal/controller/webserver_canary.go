@@ -49,27 +49,58 @@ func (r *WebServerReconciler) reconcileCanary(ctx context.Context, s *scope) (ct
 		return r.runCanary(ctx, s, dep, now)
 	}
 	if st := ws.Status.Canary; st != nil && canaryActive(st.Phase) {
+		promoting := st.Phase == webserverv1alpha1.CanaryPromoting && st.Revision == out.spec.name()
 		switch {
-		case st.Revision == out.spec.name() && st.Phase == webserverv1alpha1.CanaryPromoting:
+		case promoting && out.entry.Phase == webserverv1alpha1.RevisionFailed:
+			// The health gate failed the promoted revision's rollout: the canary ran it too.
+			endCanary(ws, webserverv1alpha1.CanaryAborted, "the rollout of the promoted revision failed: "+out.entry.Message)
+		case promoting:
 			if deployed, ok := deploymentRevision(s.deployment); !ok || deployed != out.spec || observeRollout(s.deployment, s.templateChanged) != rolloutComplete {
 				// The canary pods serve until every stable pod runs their revision.
 				return ctrl.Result{}, nil
 			}
-			ws.Status.Canary = st.DeepCopy()
-			ws.Status.Canary.Phase = webserverv1alpha1.CanaryPromoted
-			ws.Status.Canary.Message = "every pod runs the canary's revision"
-		case out.entry.Phase != webserverv1alpha1.RevisionFailed:
-			ws.Status.Canary = st.DeepCopy()
-			ws.Status.Canary.Phase = webserverv1alpha1.CanaryAborted
-			ws.Status.Canary.Message = fmt.Sprintf("stopped: the spec asks for %s now", out.spec)
+			endCanary(ws, webserverv1alpha1.CanaryPromoted, "every pod runs the canary's revision")
+		default:
+			endCanary(ws, webserverv1alpha1.CanaryStopped, canaryStopReason(ws, st, out))
 		}
 	}
 	r.canaryWindows.forget(client.ObjectKeyFromObject(ws))
 	return ctrl.Result{}, r.deleteCanaryDeployment(ctx, ws, dep)
 }
 
-// runCanary keeps the canary pods of the spec's revision running and, once they are all
-// ready, judges them every interval.
+// endCanary records the end of the running canary in status.
+func endCanary(ws *webserverv1alpha1.WebServer, phase webserverv1alpha1.CanaryPhase, message string) {
+	ws.Status.Canary = ws.Status.Canary.DeepCopy()
+	ws.Status.Canary.Phase, ws.Status.Canary.Message = phase, message
+}
+
+// stopCanaryWhenBlocked stops a running canary when the pass cannot apply the spec before
+// deciding about it (a missing ConfigMap or Secret, a config nginx -t refused): its
+// revision is no longer what the spec asks for, and it must not keep a share of the
+// traffic unjudged while the spec cannot be applied.
+func (r *WebServerReconciler) stopCanaryWhenBlocked(ctx context.Context, s *scope) {
+	st := s.ws.Status.Canary
+	if st == nil || !canaryActive(st.Phase) || st.Phase == webserverv1alpha1.CanaryPromoting ||
+		(s.revisions != nil && s.revisions.spec.name() == st.Revision) {
+		return
+	}
+	endCanary(s.ws, webserverv1alpha1.CanaryStopped, canaryStopReason(s.ws, st, s.revisions)+": "+s.blocked.message)
+	r.canaryWindows.forget(client.ObjectKeyFromObject(s.ws))
+	s.afterStatus = append(s.afterStatus, func() {
+		dep := &appsv1.Deployment{}
+		err := r.getOptional(ctx, resources.CanaryDeploymentName(s.ws), s.ws.Namespace, dep)
+		if err == nil {
+			err = r.deleteCanaryDeployment(ctx, s.ws, nilIfAbsentDeployment(dep))
+		}
+		if err != nil {
+			// The next pass, which sees the canary stopped, deletes it.
+			logf.FromContext(ctx).Error(err, "Deleting the canary Deployment of a stopped canary")
+		}
+	})
+}
+
+// runCanary keeps the canary pods of the spec's revision running and, while they are all
+// ready, judges them every interval; canary pods that stay broken abort the canary.
 func (r *WebServerReconciler) runCanary(ctx context.Context, s *scope, dep *appsv1.Deployment, now metav1.Time) (ctrl.Result, error) {
 	ws, spec := s.ws, s.revisions.spec
 	settings := ws.CanarySettings()
@@ -104,21 +135,22 @@ func (r *WebServerReconciler) runCanary(ctx context.Context, s *scope, dep *apps
 		dep = applied
 	}
 
+	if rollout := observeRollout(dep, templateChanged); rollout != rolloutComplete {
+		// Analyses wait while canary pods are missing; the health gate ends a wait that
+		// waiting will not end.
+		return r.watchCanaryPods(ctx, s, dep, rollout, now)
+	}
 	if st.Phase == webserverv1alpha1.CanaryStarting {
-		rollout := observeRollout(dep, templateChanged)
-		if rollout != rolloutComplete {
-			return r.watchCanaryStart(ctx, s, dep, rollout, now)
-		}
 		st.Phase = webserverv1alpha1.CanaryAnalyzing
 		st.Message = fmt.Sprintf("0 of %d analyses passed", st.RequiredAnalyses)
 	}
 	return r.analyzeCanary(ctx, s, settings, now)
 }
 
-// watchCanaryStart aborts a canary whose pods stay broken (crash loop, image that cannot
-// be pulled) for upgrade.failureThresholdSeconds or miss the progress deadline, as the
-// health gate fails a rollout.
-func (r *WebServerReconciler) watchCanaryStart(ctx context.Context, s *scope, dep *appsv1.Deployment, rollout rolloutState,
+// watchCanaryPods aborts a canary whose pods stay broken (crash loop, image that cannot
+// be pulled, readiness that keeps failing) for upgrade.failureThresholdSeconds or miss
+// the progress deadline, as the health gate fails a rollout.
+func (r *WebServerReconciler) watchCanaryPods(ctx context.Context, s *scope, dep *appsv1.Deployment, rollout rolloutState,
 	now metav1.Time) (ctrl.Result, error) {
 	var broken []podProblem
 	if dep.Status.Replicas > dep.Status.ReadyReplicas || rollout == rolloutStalled {
@@ -207,9 +239,11 @@ func judgeWindow(open *canaryWindow, samples map[string]canary.Sample, unread []
 		LatencyTolerance: latencyTolerance,
 	}
 	verdict := canary.Judge(canaryWindow, stableWindow, open.synthetic, thresholds)
-	if len(pods.canary) == 0 {
+	if verdict.Outcome == canary.Failed {
+		// What failed stands, whatever else the window lacks.
+	} else if len(pods.canary) == 0 {
 		verdict = canary.Verdict{Outcome: canary.Inconclusive, Message: "no canary pod was ready at the end of the window"}
-	} else if missing := unreadCanaryPods(unread, pods.canary); len(missing) > 0 && verdict.Outcome != canary.Failed {
+	} else if missing := unreadCanaryPods(unread, pods.canary); len(missing) > 0 {
 		verdict = canary.Verdict{Outcome: canary.Inconclusive, Message: "the metrics of canary pods could not be read: " + strings.Join(missing, ", ")}
 	}
 	return verdict, &webserverv1alpha1.CanaryAnalysis{
@@ -247,8 +281,8 @@ func requestStats(m canary.Measurement) webserverv1alpha1.RequestStats {
 	return stats
 }
 
-// promoteCanary moves the stable Deployment to the canary's revision in the next pass;
-// the canary pods keep serving until that rollout completed.
+// promoteCanary records the promotion; the next pass, started by the status write, rolls
+// the stable Deployment to the canary's revision while the canary pods keep serving.
 func (r *WebServerReconciler) promoteCanary(ctx context.Context, s *scope) (ctrl.Result, error) {
 	ws, st := s.ws, s.ws.Status.Canary
 	if fresh, err := r.cacheIsFresh(ctx, ws); err != nil || !fresh {
@@ -257,15 +291,17 @@ func (r *WebServerReconciler) promoteCanary(ctx context.Context, s *scope) (ctrl
 	}
 	promotionStep(st, false, true)
 	r.canaryWindows.forget(client.ObjectKeyFromObject(ws))
-	metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCanaryPromoted).Inc()
-	r.announce(s, nil, corev1.EventTypeNormal, "CanaryPromoted", "Promote",
-		"The canary of %s passed %d analyses (%s); rolling every pod to it", s.revisions.spec, st.PassedAnalyses, lastAnalysisSummary(st))
-	// The status write that records the promotion starts the pass that rolls the pods.
+	spec, passed, summary := s.revisions.spec, st.PassedAnalyses, lastAnalysisSummary(st)
+	s.afterStatus = append(s.afterStatus, func() {
+		metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCanaryPromoted).Inc()
+		r.announce(s, nil, corev1.EventTypeNormal, "CanaryPromoted", "Promote",
+			"The canary of %s passed %d analyses (%s); rolling every pod to it", spec, passed, summary)
+	})
 	return ctrl.Result{RequeueAfter: StaleCacheRetry}, nil
 }
 
-// abortCanary removes the canary pods and fails the revision, so it is not tried again
-// until the spec changes; the stable pods were never touched.
+// abortCanary fails the revision, so it is not tried again until the spec changes, and
+// removes the canary pods once the status says so; the stable pods were never touched.
 func (r *WebServerReconciler) abortCanary(ctx context.Context, s *scope, why string, now metav1.Time) error {
 	ws, out := s.ws, s.revisions
 	if fresh, err := r.cacheIsFresh(ctx, ws); err != nil || !fresh {
@@ -282,14 +318,22 @@ func (r *WebServerReconciler) abortCanary(ctx context.Context, s *scope, why str
 	out.canary = false
 	out.notReverted = "its canary pods were removed and the stable pods were never touched"
 	r.canaryWindows.forget(client.ObjectKeyFromObject(ws))
-	metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCanaryAborted).Inc()
-	r.announce(s, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonCanaryFailed, "Abort",
-		"The canary of %s failed: %s; removed its pods, the stable pods keep serving", out.spec, why)
-	dep := &appsv1.Deployment{}
-	if err := r.getOptional(ctx, resources.CanaryDeploymentName(ws), ws.Namespace, dep); err != nil {
-		return err
-	}
-	return r.deleteCanaryDeployment(ctx, ws, nilIfAbsentDeployment(dep))
+	spec := out.spec
+	s.afterStatus = append(s.afterStatus, func() {
+		metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCanaryAborted).Inc()
+		r.announce(s, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonCanaryFailed, "Abort",
+			"The canary of %s failed: %s; removing its pods, the stable pods keep serving", spec, why)
+		dep := &appsv1.Deployment{}
+		err := r.getOptional(ctx, resources.CanaryDeploymentName(ws), ws.Namespace, dep)
+		if err == nil {
+			err = r.deleteCanaryDeployment(ctx, ws, nilIfAbsentDeployment(dep))
+		}
+		if err != nil {
+			// The next pass, which sees the canary aborted, deletes it.
+			logf.FromContext(ctx).Error(err, "Deleting the canary Deployment of an aborted canary")
+		}
+	})
+	return nil
 }
 
 func lastAnalysisSummary(st *webserverv1alpha1.CanaryStatus) string {

@@ -64,11 +64,11 @@ func (n *podNetwork) address(pod *corev1.Pod, port int32) string {
 	p := n.sites[types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}]
 	switch {
 	case p == nil:
-		return "http://127.0.0.1:1"
+		return "127.0.0.1:1"
 	case port == webserverv1alpha1.MetricsPort:
-		return p.metrics.URL
+		return p.metrics.Listener.Addr().String()
 	default:
-		return p.site.URL
+		return p.site.Listener.Addr().String()
 	}
 }
 
@@ -267,13 +267,29 @@ var _ = Describe("WebServer canary upgrades", func() {
 		})
 	})
 
-	It("stops a canary whose revision the spec no longer asks for", func() {
+	It("stops a canary whose revision the spec no longer asks for, or that an idle WebServer has no place for", func() {
 		startCanary(ctx, namespace, "undo", 3, false, http.StatusOK)
 		eventuallyCanary(ctx, namespace, "undo", inCanaryPhase(webserverv1alpha1.CanaryAnalyzing))
 		updateWebServer(ctx, namespace, "undo", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = stableImage })
-		ws := eventuallyCanary(ctx, namespace, "undo", inCanaryPhase(webserverv1alpha1.CanaryAborted))
+		ws := eventuallyCanary(ctx, namespace, "undo", inCanaryPhase(webserverv1alpha1.CanaryStopped))
 		Expect(ws.Status.Canary.Message).To(ContainSubstring(fmt.Sprintf("the spec asks for revision %s", ws.Status.CurrentRevision)))
 		expectNoCanaryDeployment(ctx, namespace, "undo")
 		eventuallyCondition(ctx, namespace, "undo", webserverv1alpha1.ConditionDegraded, metav1.ConditionFalse, webserverv1alpha1.ReasonAsExpected)
+
+		By("asked for again, the revision gets a canary of its own, from zero; going idle stops it and keeps the stable revision")
+		updateWebServer(ctx, namespace, "undo", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Image = newerImage })
+		eventuallyCanary(ctx, namespace, "undo", func(g Gomega, st *webserverv1alpha1.CanaryStatus) {
+			g.Expect(st.Phase).To(BeElementOf(webserverv1alpha1.CanaryStarting, webserverv1alpha1.CanaryAnalyzing))
+			g.Expect(st.PassedAnalyses).To(BeZero())
+		})
+		eventuallyDeployment(ctx, namespace, "undo-canary", func(Gomega, *appsv1.Deployment) {})
+		updateWebServer(ctx, namespace, "undo", func(ws *webserverv1alpha1.WebServer) { ws.Spec.Idle = true })
+		ws = eventuallyCanary(ctx, namespace, "undo", inCanaryPhase(webserverv1alpha1.CanaryStopped))
+		Expect(ws.Status.Canary.Message).To(ContainSubstring("idle"))
+		expectNoCanaryDeployment(ctx, namespace, "undo")
+		eventuallyDeployment(ctx, namespace, "undo", func(g Gomega, dep *appsv1.Deployment) {
+			g.Expect(dep.Spec.Replicas).To(HaveValue(BeZero()))
+			g.Expect(dep.Spec.Template.Spec.Containers[0].Image).To(Equal(stableImage), "an idle WebServer keeps the stable revision")
+		})
 	})
 })

@@ -147,6 +147,9 @@ func (r *WebServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		case err != nil:
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 		default:
+			for _, act := range s.afterStatus {
+				act()
+			}
 			r.announceTransitions(s)
 		}
 	}()
@@ -180,6 +183,7 @@ func (r *WebServerReconciler) reconcileNormal(ctx context.Context, s *scope) (ct
 		}
 		if b, ok := asBlocked(err); ok {
 			s.blocked = b
+			r.stopCanaryWhenBlocked(ctx, s)
 			return lowestRequeue(result, ctrl.Result{RequeueAfter: r.blockedRecheck()}), nil
 		}
 		if err != nil {

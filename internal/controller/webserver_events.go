@@ -46,6 +46,7 @@ var toldBy = map[string]string{
 	webserverv1alpha1.ReasonUpgrading:   "UpgradeStarted",
 	webserverv1alpha1.ReasonScaling:     "Scaled",
 	webserverv1alpha1.ReasonRollingBack: webserverv1alpha1.ReasonRolledBack,
+	webserverv1alpha1.ReasonCanary:      "CanaryStarted",
 }
 
 type conditionEvent struct {

@@ -86,7 +86,9 @@ func (r *WebServerReconciler) diagnosePods(ctx context.Context, s *scope) (ctrl.
 		return ctrl.Result{}, nil
 	}
 	pods := &corev1.PodList{}
-	if err := r.APIReader.List(ctx, pods, client.InNamespace(s.ws.Namespace), client.MatchingLabels(resources.SelectorLabels(s.ws))); err != nil {
+	// The canary's pods are the canary's to judge (watchCanaryPods).
+	if err := r.APIReader.List(ctx, pods, client.InNamespace(s.ws.Namespace),
+		client.MatchingLabelsSelector{Selector: resources.StablePodSelector(s.ws)}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing pods: %w", err)
 	}
 	slices.SortFunc(pods.Items, func(a, b corev1.Pod) int { return strings.Compare(a.Name, b.Name) })

@@ -103,11 +103,8 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 	case webserverv1alpha1.RevisionFailed:
 		r.decideRollback(ctx, s, out, &history, deployed, hasDeployed)
 	default:
-		out.target = &spec
-		if planCanary(ws, spec, entry, deployed, hasDeployed, rollout) == canaryRun {
-			// The stable pods keep what they run while canary pods try the spec's revision.
-			out.target, out.canary = &deployed, true
-		}
+		target, runsCanary := canaryTarget(planCanary(ws, spec, entry, deployed, hasDeployed, rollout), spec, deployed)
+		out.target, out.canary = &target, runsCanary
 	}
 
 	// Decisions that move the pods or change the history are made only from a WebServer as

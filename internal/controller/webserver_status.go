@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -58,7 +57,7 @@ func (r *WebServerReconciler) computeStatus(s *scope, completed bool) {
 	if s.config.hash != "" {
 		st.ConfigHash = s.config.hash
 	}
-	st.Selector = labels.SelectorFromSet(resources.SelectorLabels(ws)).String()
+	st.Selector = resources.StablePodSelector(ws).String()
 	st.URL = resources.ServiceURL(ws)
 	if s.config.reason != "" {
 		setConfigValidCondition(ws, s.config, s.pods, s.revisions)

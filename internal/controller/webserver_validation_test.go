@@ -195,6 +195,12 @@ var _ = Describe("WebServer admission (OpenAPI + CEL)", func() {
 			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
 			ws.Spec.Upgrade.Canary = &webserverv1alpha1.CanarySpec{CheckPath: "healthz"}
 		}, "spec.upgrade.canary.checkPath must be a path starting with /"),
+		Entry("a canary of a site behind basic auth that checks a path needing credentials", "canary-auth", func(ws *webserverv1alpha1.WebServer) {
+			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
+			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}
+			ws.Spec.Auth = &webserverv1alpha1.AuthSpec{Basic: &webserverv1alpha1.BasicAuthSpec{SecretName: "users"}}
+			ws.Spec.ReadinessPath = "/healthz.html"
+		}, "spec.upgrade.canary.checkPath must be spec.readinessPath with spec.auth"),
 		Entry("a canary analysis interval below 5 s", "canary-interval", func(ws *webserverv1alpha1.WebServer) {
 			ws.Spec.Upgrade.Strategy = webserverv1alpha1.UpgradeStrategyCanary
 			ws.Spec.Monitoring = &webserverv1alpha1.MonitoringSpec{Enabled: true}

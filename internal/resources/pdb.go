@@ -2,7 +2,6 @@ package resources
 
 import (
 	"k8s.io/apimachinery/pkg/util/intstr"
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -18,7 +17,7 @@ func PodDisruptionBudget(ws *webserverv1alpha1.WebServer) *policyv1ac.PodDisrupt
 		return nil
 	}
 	spec := policyv1ac.PodDisruptionBudgetSpec().
-		WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(ws)))
+		WithSelector(stableLabelSelector(ws))
 	switch d := ws.Spec.Disruption; {
 	case d != nil && d.MaxUnavailable != nil:
 		spec.WithMaxUnavailable(*d.MaxUnavailable)

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -28,6 +29,8 @@ import (
 const (
 	site     = "site"
 	nodePort = 30090
+	// leaseName is the operator's leader election Lease.
+	leaseName = "webserver-operator.webserver.dev"
 )
 
 var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
@@ -308,6 +311,48 @@ var _ = Describe("WebServer on a real cluster", Ordered, Label("e2e"), func() {
 			g.Expect(k8s.List(ctx, configs, client.InNamespace(namespace), selector)).To(Succeed())
 			g.Expect(configs.Items).To(HaveLen(1), "one config ConfigMap once the rollout completed")
 		}).WithTimeout(short).Should(Succeed())
+	})
+
+	It("hands a rollout over to the standby replica when the leader is killed in the middle of it, without dropping a request", func() {
+		scale := func(n int) {
+			kubectl("-n", operatorNS, "scale", "deployment/"+operatorName, fmt.Sprintf("--replicas=%d", n))
+		}
+		scale(2)
+		DeferCleanup(scale, 1)
+		kubectl("-n", operatorNS, "rollout", "status", "deployment/"+operatorName, "--timeout=180s")
+		holder := func(g Gomega) string {
+			lease := &coordinationv1.Lease{}
+			g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: operatorNS, Name: leaseName}, lease)).To(Succeed())
+			return ptr.Deref(lease.Spec.HolderIdentity, "")
+		}
+		// The holder identity is "<pod>_<uuid>".
+		leaderPod, _, _ := strings.Cut(holder(Default), "_")
+		Expect(leaderPod).NotTo(BeEmpty())
+
+		l := startLoad(siteURL)
+		restartedAt := time.Now().UTC().Format(time.RFC3339)
+		updateWS(func(ws *webserverv1alpha1.WebServer) { ws.Spec.RestartedAt = restartedAt })
+		Eventually(func(g Gomega) string {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8s.Get(ctx, key, dep)).To(Succeed())
+			return dep.Spec.Template.Annotations["webserver.dev/restarted-at"]
+		}).WithTimeout(long).WithPolling(poll).Should(Equal(restartedAt), "the leader started the rollout")
+		killed := time.Now()
+		kubectl("-n", operatorNS, "delete", "pod", leaderPod, "--grace-period=0", "--force")
+
+		var newLeader string
+		Eventually(func(g Gomega) {
+			newLeader, _, _ = strings.Cut(holder(g), "_")
+			g.Expect(newLeader).NotTo(BeEmpty())
+			g.Expect(newLeader).NotTo(Equal(leaderPod))
+		}).WithTimeout(long).WithPolling(200 * time.Millisecond).Should(Succeed())
+		takeover := time.Since(killed)
+		settled(nginxImageA, 2)
+		expectRunningPods(2)
+		l.stopAndExpectNoFailures("rollout handed over to another replica after the leader was killed")
+		report(fmt.Sprintf("leader %s killed mid-rollout; %s held the lease %s later", leaderPod, newLeader, takeover.Round(100*time.Millisecond)))
+		Expect(takeover).To(BeNumerically("<", 45*time.Second), "the lease lasts 15 s, renewals come every 2 s")
+		Expect(getWS(Default).Status.ObservedGeneration).To(Equal(getWS(Default).Generation))
 	})
 
 	// The self-protecting upgrade specs: each under continuous requests, none may fail.
