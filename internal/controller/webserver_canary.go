@@ -86,17 +86,20 @@ func (r *WebServerReconciler) stopCanaryWhenBlocked(ctx context.Context, s *scop
 	}
 	endCanary(s.ws, webserverv1alpha1.CanaryStopped, canaryStopReason(s.ws, st, s.revisions)+": "+s.blocked.message)
 	r.canaryWindows.forget(client.ObjectKeyFromObject(s.ws))
-	s.afterStatus = append(s.afterStatus, func() {
-		dep := &appsv1.Deployment{}
-		err := r.getOptional(ctx, resources.CanaryDeploymentName(s.ws), s.ws.Namespace, dep)
-		if err == nil {
-			err = r.deleteCanaryDeployment(ctx, s.ws, nilIfAbsentDeployment(dep))
-		}
-		if err != nil {
-			// The next pass, which sees the canary stopped, deletes it.
-			logf.FromContext(ctx).Error(err, "Deleting the canary Deployment of a stopped canary")
-		}
-	})
+	s.afterStatus = append(s.afterStatus, func() { r.removeEndedCanary(ctx, s.ws) })
+}
+
+// removeEndedCanary deletes the canary Deployment once the status that ended the canary
+// was written; should it fail, the next pass, which sees the canary ended, deletes it.
+func (r *WebServerReconciler) removeEndedCanary(ctx context.Context, ws *webserverv1alpha1.WebServer) {
+	dep := &appsv1.Deployment{}
+	err := r.getOptional(ctx, resources.CanaryDeploymentName(ws), ws.Namespace, dep)
+	if err == nil {
+		err = r.deleteCanaryDeployment(ctx, ws, nilIfAbsentDeployment(dep))
+	}
+	if err != nil {
+		logf.FromContext(ctx).Error(err, "Deleting the canary Deployment of an ended canary")
+	}
 }
 
 // runCanary keeps the canary pods of the spec's revision running and, while they are all
@@ -323,15 +326,7 @@ func (r *WebServerReconciler) abortCanary(ctx context.Context, s *scope, why str
 		metrics.UpgradesTotal.WithLabelValues(ws.Namespace, ws.Name, metrics.UpgradeCanaryAborted).Inc()
 		r.announce(s, nil, corev1.EventTypeWarning, webserverv1alpha1.ReasonCanaryFailed, "Abort",
 			"The canary of %s failed: %s; removing its pods, the stable pods keep serving", spec, why)
-		dep := &appsv1.Deployment{}
-		err := r.getOptional(ctx, resources.CanaryDeploymentName(ws), ws.Namespace, dep)
-		if err == nil {
-			err = r.deleteCanaryDeployment(ctx, ws, nilIfAbsentDeployment(dep))
-		}
-		if err != nil {
-			// The next pass, which sees the canary aborted, deletes it.
-			logf.FromContext(ctx).Error(err, "Deleting the canary Deployment of an aborted canary")
-		}
+		r.removeEndedCanary(ctx, ws)
 	})
 	return nil
 }
