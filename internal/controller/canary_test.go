@@ -1,10 +1,13 @@
 package controller
 
 import (
+	"math"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/canary"
@@ -189,4 +192,68 @@ func TestCanaryStopReason(t *testing.T) {
 			t.Errorf("%s: %q does not contain %q", tc.name, got, tc.want)
 		}
 	}
+}
+
+// TestJudgeWindowFollowsTheSpec: each threshold of spec.upgrade.canary reaches the verdict.
+func TestJudgeWindowFollowsTheSpec(t *testing.T) {
+	pod := func(name string) *corev1.Pod { return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}} }
+	pods := servingPods{canary: []*corev1.Pod{pod("c")}, stable: []*corev1.Pod{pod("s")}}
+	// served is a window in which every request took less than 10 ms (p95 9.5 ms), or up to
+	// 500 ms when slow.
+	served := func(requests, errors float64, slow bool) canary.Sample {
+		bound := 0.01
+		if slow {
+			bound = 0.5
+		}
+		return canary.Sample{Requests: requests, Errors: errors,
+			Buckets: []canary.Bucket{{UpperBound: bound, Count: requests}, {UpperBound: math.Inf(1), Count: requests}}}
+	}
+	open := &canaryWindow{samples: map[string]canary.Sample{}, synthetic: canary.Synthetic{Sent: 10}}
+	ws := &webserverv1alpha1.WebServer{}
+	defaults := ws.CanarySettings()
+	with := func(mutate func(*webserverv1alpha1.CanarySpec)) webserverv1alpha1.CanarySpec {
+		settings := *defaults.DeepCopy()
+		mutate(&settings)
+		return settings
+	}
+	for _, tc := range []struct {
+		name           string
+		canary, stable canary.Sample
+		settings       webserverv1alpha1.CanarySpec
+		want           canary.Outcome
+	}{
+		{"like the stable pods", served(100, 0, false), served(100, 0, false), defaults, canary.Passed},
+		{"minRequests", served(100, 0, false), served(100, 0, false), with(func(c *webserverv1alpha1.CanarySpec) { c.MinRequests = ptr.To[int32](101) }),
+			canary.Inconclusive},
+		{"maxErrorRatioPercent", served(100, 4, false), served(100, 4, false), defaults, canary.Passed},
+		{"maxErrorRatioPercent lowered", served(100, 4, false), served(100, 4, false),
+			with(func(c *webserverv1alpha1.CanarySpec) { c.MaxErrorRatioPercent = ptr.To[int32](3) }), canary.Failed},
+		{"errorRatioMarginPercent", served(100, 3, false), served(100, 0, false), defaults, canary.Failed},
+		{"errorRatioMarginPercent raised", served(100, 3, false), served(100, 0, false),
+			with(func(c *webserverv1alpha1.CanarySpec) { c.ErrorRatioMarginPercent = ptr.To[int32](3) }), canary.Passed},
+		{"maxLatencyP95Milliseconds", served(100, 0, true), served(100, 0, true), defaults, canary.Passed},
+		{"maxLatencyP95Milliseconds lowered", served(100, 0, true), served(100, 0, true),
+			with(func(c *webserverv1alpha1.CanarySpec) { c.MaxLatencyP95Milliseconds = ptr.To[int32](100) }), canary.Failed},
+		{"latencyMarginPercent", served(100, 0, true), served(100, 0, false), defaults, canary.Failed},
+		{"latencyMarginPercent raised", served(100, 0, true), served(100, 0, false),
+			with(func(c *webserverv1alpha1.CanarySpec) { c.LatencyMarginPercent = ptr.To[int32](10000) }), canary.Passed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			samples := map[string]canary.Sample{"c": tc.canary, "s": tc.stable}
+			verdict, analysis := judgeWindow(open, samples, nil, pods, tc.settings, metav1.Unix(100, 0))
+			if verdict.Outcome != tc.want {
+				t.Errorf("outcome %s (%s), want %s", verdict.Outcome, verdict.Message, tc.want)
+			}
+			if analysis.Canary.Requests != int64(tc.canary.Requests) || analysis.SyntheticRequests != 10 || analysis.Outcome != string(verdict.Outcome) {
+				t.Errorf("analysis does not report the window: %+v", analysis)
+			}
+		})
+	}
+	t.Run("a canary pod whose metrics cannot be read makes the window inconclusive", func(t *testing.T) {
+		verdict, _ := judgeWindow(open, map[string]canary.Sample{"s": served(100, 0, false)}, []string{"c (connection refused)"}, pods,
+			defaults, metav1.Unix(100, 0))
+		if verdict.Outcome != canary.Inconclusive || !strings.Contains(verdict.Message, "could not be read") {
+			t.Errorf("verdict %+v", verdict)
+		}
+	})
 }
