@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 )
@@ -20,6 +21,27 @@ type appliedMemo struct {
 
 type appliedRecord struct {
 	hash, fingerprint string
+	// intent identifies the apply configuration that was applied or found held, and
+	// resourceVersion the child's version then: while both stand, the child still holds
+	// it, and a pass confirms it without rendering or comparing anything.
+	intent          uint64
+	resourceVersion string
+}
+
+// unchanged reports whether the cached child is the version this process last found
+// holding intent (or, trimmed, has the fingerprint it had then: only its status moved).
+func (m *appliedMemo) unchanged(ws *webserverv1alpha1.WebServer, child string, intent uint64, observed client.Object) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last, ok := m.hashes[types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}][child]
+	if !ok || last.intent != intent {
+		return false
+	}
+	if last.resourceVersion != "" && last.resourceVersion == observed.GetResourceVersion() {
+		return true
+	}
+	fingerprint := observed.GetAnnotations()[annotationObservedFingerprint]
+	return fingerprint != "" && fingerprint == last.fingerprint
 }
 
 // matches reports whether a cached child with the given applied hash can be trusted: true
@@ -40,8 +62,9 @@ func (m *appliedMemo) confirmed(ws *webserverv1alpha1.WebServer, child, hash, fi
 	return ok && fingerprint != "" && last == appliedRecord{hash: hash, fingerprint: fingerprint}
 }
 
-// remember records hash, and the child's fingerprint when it is cached trimmed ("" else).
-func (m *appliedMemo) remember(ws *webserverv1alpha1.WebServer, child, hash, fingerprint string) {
+// remember records what the child holds: hash, the intent it came from, its version, and
+// its fingerprint when it is cached trimmed ("" else).
+func (m *appliedMemo) remember(ws *webserverv1alpha1.WebServer, child string, record appliedRecord) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
@@ -51,7 +74,7 @@ func (m *appliedMemo) remember(ws *webserverv1alpha1.WebServer, child, hash, fin
 	if m.hashes[key] == nil {
 		m.hashes[key] = map[string]appliedRecord{}
 	}
-	m.hashes[key][child] = appliedRecord{hash: hash, fingerprint: fingerprint}
+	m.hashes[key][child] = record
 }
 
 // forget drops what was remembered about a deleted WebServer and says whether there was

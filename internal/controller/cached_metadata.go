@@ -14,8 +14,7 @@ import (
 // cachedMetadata reads the metadata of a core object of kind (ConfigMap, Secret) from the
 // cache, which holds only metadata for those kinds; nil when it does not exist.
 func cachedMetadata(ctx context.Context, c client.Reader, kind string, key types.NamespacedName) (*metav1.PartialObjectMetadata, error) {
-	obj := &metav1.PartialObjectMetadata{}
-	obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
+	obj := metadataOnly(kind)
 	err := c.Get(ctx, key, obj)
 	switch {
 	case err == nil:
@@ -25,4 +24,11 @@ func cachedMetadata(ctx context.Context, c client.Reader, kind string, key types
 	default:
 		return nil, fmt.Errorf("reading %s %s metadata: %w", kind, key.Name, err)
 	}
+}
+
+// metadataOnly is an empty metadata-only object of a core kind (ConfigMap, Secret).
+func metadataOnly(kind string) *metav1.PartialObjectMetadata {
+	obj := &metav1.PartialObjectMetadata{}
+	obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(kind))
+	return obj
 }

@@ -39,9 +39,33 @@ func CacheOptions() cache.Options {
 			&corev1.LimitRange{}:                     owned,
 			// Config check pods only: the serving pods are read live, and only while some
 			// do not become ready, so a large fleet costs no cached pods.
-			&corev1.Pod{}: {Label: labels.SelectorFromSet(resources.ConfigCheckLabels())},
+			&corev1.Pod{}: {Label: labels.SelectorFromSet(resources.ConfigCheckLabels()), Transform: trimCheckPod},
 		},
 	}
+}
+
+// trimCheckPod keeps of a config check pod what its verdict is read from: metadata and
+// the phase, reasons, conditions and container states of its status. A fleet created at
+// once has a check pod per WebServer in the cache; their specs would be most of it.
+var trimCheckPod toolscache.TransformFunc = func(in any) (any, error) {
+	in, err := stripLargeMetadata(in)
+	pod, ok := in.(*corev1.Pod)
+	if err != nil || !ok {
+		return in, err
+	}
+	containers := make([]corev1.ContainerStatus, len(pod.Status.ContainerStatuses))
+	for i, c := range pod.Status.ContainerStatuses {
+		containers[i] = corev1.ContainerStatus{Name: c.Name, Image: c.Image, State: c.State}
+	}
+	pod.Spec = corev1.PodSpec{}
+	pod.Status = corev1.PodStatus{
+		Phase:             pod.Status.Phase,
+		Reason:            pod.Status.Reason,
+		Message:           pod.Status.Message,
+		Conditions:        pod.Status.Conditions,
+		ContainerStatuses: containers,
+	}
+	return pod, nil
 }
 
 // stripLargeMetadata drops, from every cached object, managedFields (large under

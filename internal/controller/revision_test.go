@@ -166,8 +166,9 @@ func TestConfigCheckVerdict(t *testing.T) {
 	pod := func(phase corev1.PodPhase, state corev1.ContainerState) *corev1.Pod {
 		return &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(created)},
-			Status: corev1.PodStatus{Phase: phase, ContainerStatuses: []corev1.ContainerStatus{{
-				Name: resources.ContainerName, Image: "nginx:x", State: state,
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: resources.ContainerName, Image: "nginx:x"}}},
+			Status: corev1.PodStatus{Phase: phase, HostIP: "10.0.0.1", ContainerStatuses: []corev1.ContainerStatus{{
+				Name: resources.ContainerName, Image: "nginx:x", State: state, ImageID: "sha256:0",
 			}}},
 		}
 	}
@@ -196,6 +197,18 @@ func TestConfigCheckVerdict(t *testing.T) {
 			got, detail, wait := configCheckVerdict(tt.pod, created.Add(tt.at), 30*time.Second)
 			if got != tt.want || detail != tt.wantDetail || wait != tt.wantWait {
 				t.Errorf("verdict %d %q %s; want %d %q %s", got, detail, wait, tt.want, tt.wantDetail, tt.wantWait)
+			}
+			// The cache holds check pods trimmed: they must read the same.
+			out, err := trimCheckPod(tt.pod.DeepCopy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			trimmed := out.(*corev1.Pod)
+			if len(trimmed.Spec.Containers) != 0 || trimmed.Status.HostIP != "" || trimmed.Status.ContainerStatuses[0].ImageID != "" {
+				t.Errorf("trimmed pod keeps what no verdict reads: %+v", trimmed)
+			}
+			if g, d, w := configCheckVerdict(trimmed, created.Add(tt.at), 30*time.Second); g != got || d != detail || w != wait {
+				t.Errorf("trimmed pod reads %d %q %s; the whole pod %d %q %s", g, d, w, got, detail, wait)
 			}
 		})
 	}

@@ -5,13 +5,50 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"reflect"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 )
 
 // AnnotationAppliedHash records, on every child, the hash of what the operator last
 // applied. A different hash means the spec changed; the same hash with fields that no
 // longer match means someone else changed the child (drift).
 const AnnotationAppliedHash = "webserver.dev/applied-hash"
+
+// childApplyConfiguration is the apply configuration of a child of a known kind and name.
+type childApplyConfiguration interface {
+	runtime.ApplyConfiguration
+	GetKind() *string
+	GetName() *string
+}
+
+// unstructuredChild is the apply configuration of a child of a kind without Go types
+// (the Prometheus operator's); it encodes as the object itself.
+type unstructuredChild struct {
+	*unstructured.Unstructured
+}
+
+func (unstructuredChild) IsApplyConfiguration() {}
+
+func (c unstructuredChild) GetKind() *string { return ptr.To(c.Unstructured.GetKind()) }
+
+func (c unstructuredChild) GetName() *string { return ptr.To(c.Unstructured.GetName()) }
+
+// intentSeed keys intentOf: its values are compared within this process only.
+var intentSeed = maphash.MakeSeed()
+
+// intentOf identifies an apply configuration by its JSON form (struct fields in order,
+// map keys sorted), one encoding without the map round trip of toMap.
+func intentOf(desired runtime.ApplyConfiguration) (uint64, error) {
+	raw, err := json.Marshal(desired)
+	if err != nil {
+		return 0, fmt.Errorf("marshalling %T: %w", desired, err)
+	}
+	return maphash.Bytes(intentSeed, raw), nil
+}
 
 // toMap renders an API value (typed object or apply configuration) in its JSON form.
 func toMap(obj any) (map[string]any, error) {

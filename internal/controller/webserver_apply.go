@@ -9,7 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -36,8 +36,17 @@ type applyOutcome struct {
 // applied, otherwise (a cache that lags behind a write, a cache miss) the child is read
 // live. existedBefore says whether an earlier reconcile created the child, so a missing
 // one was deleted by someone else.
-func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired runtime.ApplyConfiguration, observed client.Object,
+func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired childApplyConfiguration, observed client.Object,
 	existedBefore bool) (applyOutcome, error) {
+	kind, name := ptr.Deref(desired.GetKind(), ""), ptr.Deref(desired.GetName(), "")
+	key := kind + "/" + name
+	intent, err := intentOf(desired)
+	if err != nil {
+		return applyOutcome{}, err
+	}
+	if observed != nil && r.applied.unchanged(s.ws, key, intent, observed) {
+		return applyOutcome{exists: true}, nil
+	}
 	desiredMap, err := toMap(desired)
 	if err != nil {
 		return applyOutcome{}, err
@@ -53,11 +62,11 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 	}
 	annotations[AnnotationAppliedHash] = hash
 	u.SetAnnotations(annotations)
-	kind := u.GetKind()
-	key := kind + "/" + u.GetName()
 
 	if observed != nil && isTrimmed(observed) {
-		if r.applied.confirmed(s.ws, key, hash, observed.GetAnnotations()[annotationObservedFingerprint]) {
+		fingerprint := observed.GetAnnotations()[annotationObservedFingerprint]
+		if r.applied.confirmed(s.ws, key, hash, fingerprint) {
+			r.applied.remember(s.ws, key, appliedRecord{hash: hash, fingerprint: fingerprint, intent: intent, resourceVersion: observed.GetResourceVersion()})
 			return applyOutcome{exists: true}, nil
 		}
 		// Changed since this process last compared it, or never compared: read it whole.
@@ -81,10 +90,10 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 		switch {
 		case apierrors.IsNotFound(err):
 		case err != nil:
-			return applyOutcome{}, fmt.Errorf("reading %s %s: %w", kind, u.GetName(), err)
+			return applyOutcome{}, fmt.Errorf("reading %s %s: %w", kind, name, err)
 		case !metav1.IsControlledBy(live, s.ws):
 			return applyOutcome{}, blocked(webserverv1alpha1.ReasonNameConflict,
-				"%s %s exists and is not owned by this WebServer: rename or delete it", kind, u.GetName())
+				"%s %s exists and is not owned by this WebServer: rename or delete it", kind, name)
 		default:
 			// The same JSON round trip as desired, so numbers compare as numbers.
 			if observedMap, err = toMap(live.Object); err != nil {
@@ -110,7 +119,7 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 			}
 		}
 		if isSubset(comparable, observedMap) {
-			r.applied.remember(s.ws, key, hash, fingerprint)
+			r.applied.remember(s.ws, key, appliedRecord{hash: hash, fingerprint: fingerprint, intent: intent, resourceVersion: observed.GetResourceVersion()})
 			return outcome, nil
 		}
 		// Same intent as last applied, yet different fields: someone else changed it.
@@ -126,20 +135,20 @@ func (r *WebServerReconciler) applyChild(ctx context.Context, s *scope, desired 
 			return r.contestMessage(ctx, u.GroupVersionKind(), client.ObjectKeyFromObject(u), observed)
 		})
 	}
-	logf.FromContext(ctx).Info("Applying child", "kind", kind, "name", u.GetName(), "created", outcome.created, "drift", outcome.drift)
+	logf.FromContext(ctx).Info("Applying child", "kind", kind, "name", name, "created", outcome.created, "drift", outcome.drift)
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return applyOutcome{}, childApplyError(kind, u.GetName(), err)
+		return applyOutcome{}, childApplyError(kind, name, err)
 	}
 	// u now holds what the API server made of the apply.
 	if fingerprint, err = fingerprintOf(u); err != nil {
 		return applyOutcome{}, err
 	}
-	r.applied.remember(s.ws, key, hash, fingerprint)
+	r.applied.remember(s.ws, key, appliedRecord{hash: hash, fingerprint: fingerprint, intent: intent, resourceVersion: u.GetResourceVersion()})
 	outcome.applied, outcome.exists, outcome.object = true, true, u
 	if outcome.drift {
 		metrics.DriftRepairsTotal.WithLabelValues(s.ws.Namespace, s.ws.Name, kind).Inc()
 		r.announce(s, nil, corev1.EventTypeNormal, "DriftRepaired", "Repair",
-			"Restored %s %s, which was changed or deleted outside the operator", kind, u.GetName())
+			"Restored %s %s, which was changed or deleted outside the operator", kind, name)
 	}
 	return outcome, nil
 }

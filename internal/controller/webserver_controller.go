@@ -15,6 +15,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/metrics"
@@ -226,17 +228,31 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		}); err != nil {
 		return fmt.Errorf("indexing WebServers by referenced Secret: %w", err)
 	}
+	for _, obj := range []client.Object{&corev1.Pod{}, metadataOnly("ConfigMap"), metadataOnly("Secret")} {
+		if err := mgr.GetFieldIndexer().IndexField(ctx, obj, controllerIndex, controllingWebServer); err != nil {
+			return fmt.Errorf("indexing %T by controlling WebServer: %w", obj, err)
+		}
+	}
+	// Children map back to their WebServer through the controller reference read as is:
+	// Owns would resolve its kind through the REST mapper on every event.
+	enqueueController := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
+		names := controllingWebServer(obj)
+		if len(names) == 0 {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: names[0]}}}
+	})
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&webserverv1alpha1.WebServer{}, builder.WithPredicates(specOrStatusChanged)).
-		Owns(&appsv1.Deployment{}).
-		Owns(&corev1.Service{}).
-		Owns(&corev1.ServiceAccount{}).
-		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
-		Owns(&corev1.Secret{}, builder.OnlyMetadata).
-		Owns(&corev1.Pod{}).
-		Owns(&policyv1.PodDisruptionBudget{}).
-		Owns(&autoscalingv2.HorizontalPodAutoscaler{}).
-		Owns(&networkingv1.Ingress{}).
+		Watches(&appsv1.Deployment{}, enqueueController).
+		Watches(&corev1.Service{}, enqueueController).
+		Watches(&corev1.ServiceAccount{}, enqueueController).
+		Watches(&corev1.ConfigMap{}, enqueueController, builder.OnlyMetadata).
+		Watches(&corev1.Secret{}, enqueueController, builder.OnlyMetadata).
+		Watches(&corev1.Pod{}, enqueueController).
+		Watches(&policyv1.PodDisruptionBudget{}, enqueueController).
+		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, enqueueController).
+		Watches(&networkingv1.Ingress{}, enqueueController).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(configMapRefIndex)), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(secretRefIndex)), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).

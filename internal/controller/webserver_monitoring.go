@@ -7,10 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 )
@@ -56,9 +54,9 @@ func (r *WebServerReconciler) reconcileMonitoring(ctx context.Context, s *scope)
 		r.monitoringSeen.Store(true)
 		observed := &unstructured.Unstructured{}
 		observed.SetGroupVersionKind(child.gvk)
-		var desired runtime.ApplyConfiguration
+		var desired childApplyConfiguration
 		if wanted {
-			desired = client.ApplyConfigurationFromUnstructured(child.desired())
+			desired = unstructuredChild{child.desired()}
 		}
 		if err := r.reconcileOptionalChild(ctx, s, observed, desired, wanted, "spec.monitoring.enabled is off"); err != nil {
 			return ctrl.Result{}, err

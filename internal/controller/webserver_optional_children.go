@@ -9,7 +9,6 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -45,7 +44,7 @@ func (r *WebServerReconciler) reconcileIngress(ctx context.Context, s *scope) (c
 // that kind the WebServer controls under its name (unneeded says why). A missing child is
 // created without a drift report: older operator versions made none.
 func (r *WebServerReconciler) reconcileOptionalChild(ctx context.Context, s *scope, observed client.Object,
-	desired runtime.ApplyConfiguration, wanted bool, unneeded string) error {
+	desired childApplyConfiguration, wanted bool, unneeded string) error {
 	if err := r.getOptional(ctx, s.ws.Name, s.ws.Namespace, observed); err != nil {
 		return err
 	}

@@ -151,7 +151,8 @@ func (r *WebServerReconciler) collectUnused(ctx context.Context, s *scope) error
 func (r *WebServerReconciler) ownedSnapshots(ctx context.Context, ws *webserverv1alpha1.WebServer, listKind string) ([]metav1.PartialObjectMetadata, error) {
 	list := &metav1.PartialObjectMetadataList{}
 	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(listKind))
-	if err := r.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingLabels(resources.SelectorLabels(ws))); err != nil {
+	if err := r.List(ctx, list, client.InNamespace(ws.Namespace), client.MatchingFields{controllerIndex: ws.Name},
+		client.MatchingLabels(resources.SelectorLabels(ws))); err != nil {
 		return nil, fmt.Errorf("listing %s: %w", listKind, err)
 	}
 	return list.Items, nil

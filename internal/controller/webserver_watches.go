@@ -2,8 +2,10 @@ package controller
 
 import (
 	"context"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -19,6 +21,22 @@ const (
 	configMapRefIndex = ".spec.configMapRefs"
 	secretRefIndex    = ".spec.secretRefs"
 )
+
+// controllerIndex indexes config check pods, config and content ConfigMaps and secret
+// snapshots by the WebServer that controls them, so a pass lists its own in constant
+// time instead of filtering every one of the namespace.
+const controllerIndex = ".metadata.controller"
+
+const webServerKind = "WebServer"
+
+// controllingWebServer is the index function of controllerIndex.
+func controllingWebServer(obj client.Object) []string {
+	owner := metav1.GetControllerOfNoCopy(obj)
+	if owner == nil || owner.Kind != webServerKind || !strings.HasPrefix(owner.APIVersion, webserverv1alpha1.GroupVersion.Group+"/") {
+		return nil
+	}
+	return []string{owner.Name}
+}
 
 // webServersReferencing maps an event of a user's object to the WebServers of its
 // namespace that read it, by the given field index.

@@ -103,6 +103,8 @@ type result struct {
 	reads              requestCounts // its single-object GETs meanwhile
 	restartWrites      requestCounts
 	peakRSS            int64 // bytes
+	fileRSS            int64 // bytes of the binary's pages resident when the fleet converged
+	cpu                time.Duration
 	reconcileQuantiles [3]float64
 }
 
@@ -182,7 +184,7 @@ func measure(o options, n int) (result, error) {
 	}
 	r.writes, r.reads = after.minus(before).managerWrites(), after.minus(before).gets()
 	r.reconcileQuantiles = reconcileQuantiles(ctx)
-	r.peakRSS = manager.PeakRSS()
+	r.peakRSS, r.fileRSS, r.cpu = manager.PeakRSS(), manager.FileRSS(), manager.CPUTime()
 	if err := manager.Stop(stopTimeout); err != nil {
 		return r, err
 	}
@@ -202,8 +204,9 @@ func measure(o options, n int) (result, error) {
 		return r, errors.Join(err, restarted.Stop(stopTimeout))
 	}
 	r.restartWrites = after.minus(before).managerWrites()
-	fmt.Fprintf(os.Stderr, "n=%d: converged in %s, %.1f writes per resource, %d writes on restart, peak RSS %s\n",
-		n, r.converge.Round(100*time.Millisecond), float64(r.writes.total())/float64(n), r.restartWrites.total(), mib(r.peakRSS))
+	fmt.Fprintf(os.Stderr, "n=%d: converged in %s, %.1f writes per resource, %d writes on restart, peak RSS %s, CPU %s\n",
+		n, r.converge.Round(100*time.Millisecond), float64(r.writes.total())/float64(n), r.restartWrites.total(), mib(r.peakRSS),
+		r.cpu.Round(100*time.Millisecond))
 	return r, restarted.Stop(stopTimeout)
 }
 
