@@ -69,6 +69,8 @@ type WebServerReconciler struct {
 
 	// applied remembers what was last applied per child, to see through cache lag.
 	applied appliedMemo
+	// written remembers the version of each WebServer's last status write.
+	written writtenVersions
 	// contests remembers drift repairs per child, to stop a tug of war with another writer.
 	contests contestTracker
 	// canaryWindows are the open canary analysis windows.

@@ -24,6 +24,7 @@ import (
 func (r *WebServerReconciler) forget(ctx context.Context, key types.NamespacedName) {
 	applied := r.applied.forget(key)
 	r.contests.forget(key)
+	r.written.forget(key)
 	r.canaryWindows.forget(key)
 	if metrics.ForgetWebServer(key.Namespace, key.Name) == 0 && !applied {
 		return

@@ -107,9 +107,11 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 		out.target, out.canary = &target, runsCanary
 	}
 
-	// Decisions that move the pods or change the history are made only from a WebServer as
-	// new as the API server's: one read from a lagging cache (before the operator's own last
-	// status write) could undo a rollback or forget a verdict.
+	// Decisions that move the pods or change the history are made only from a WebServer
+	// that holds the operator's own last status write: one read from a lagging cache could
+	// undo a rollback or forget a verdict. A user's edit newer than that write is acted on
+	// by the next pass, as if it had come a moment later; this pass's status write, locked
+	// to the version it read, then fails and the pass runs again.
 	moving := out.target != nil && (!hasDeployed || *out.target != deployed)
 	if moving || !equality.Semantic.DeepEqual([]webserverv1alpha1.RevisionStatus(history), s.originalStatus.Revisions) {
 		fresh, err := r.cacheIsFresh(ctx, ws)
@@ -131,8 +133,12 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 	return result, nil
 }
 
-// cacheIsFresh reports whether the cached WebServer is the API server's latest.
+// cacheIsFresh reports whether the cached WebServer holds this process's last status
+// write: it is the version that write made, or the API server has no newer one.
 func (r *WebServerReconciler) cacheIsFresh(ctx context.Context, ws *webserverv1alpha1.WebServer) (bool, error) {
+	if r.written.holds(client.ObjectKeyFromObject(ws), ws.ResourceVersion) {
+		return true, nil
+	}
 	live := &metav1.PartialObjectMetadata{}
 	live.SetGroupVersionKind(webserverv1alpha1.GroupVersion.WithKind("WebServer"))
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(ws), live); err != nil {

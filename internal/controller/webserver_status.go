@@ -40,6 +40,7 @@ func (r *WebServerReconciler) patchStatus(ctx context.Context, s *scope, reconci
 	if err != nil {
 		return client.IgnoreNotFound(fmt.Errorf("applying status: %w", err))
 	}
+	r.written.record(client.ObjectKeyFromObject(s.ws), u.GetResourceVersion())
 	return nil
 }
 

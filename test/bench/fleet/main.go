@@ -28,7 +28,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -262,104 +261,6 @@ feed:
 		err = <-errs
 	}
 	return err
-}
-
-// waitConverged polls until every resource's status reports its generation with conditions
-// and every resource has its children.
-func waitConverged(ctx context.Context, c client.Client, o options, n int, template []byte, start time.Time) error {
-	probe, err := resourceFrom(template, o.namespace, "x")
-	if err != nil {
-		return err
-	}
-	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(probe.GroupVersionKind().GroupVersion().WithKind(probe.GetKind() + "List"))
-	last := -1
-	for {
-		if err := c.List(ctx, list, client.InNamespace(o.namespace)); err != nil {
-			return err
-		}
-		converged := 0
-		for i := range list.Items {
-			if isConverged(&list.Items[i]) {
-				converged++
-			}
-		}
-		// Children are counted once the statuses say every resource converged: listing
-		// them on every poll would load the API server more than the manager does.
-		for _, kind := range o.children {
-			if converged < n {
-				break
-			}
-			count, err := countChildren(ctx, c, o.namespace, kind)
-			if err != nil {
-				return err
-			}
-			converged = min(converged, count)
-		}
-		for _, kind := range o.transient {
-			if converged < n {
-				break
-			}
-			count, err := countChildren(ctx, c, o.namespace, kind)
-			if err != nil {
-				return err
-			}
-			converged = min(converged, n-count)
-		}
-		if converged == n {
-			return nil
-		}
-		if converged != last {
-			fmt.Fprintf(os.Stderr, "  %s: %d of %d converged\n", time.Since(start).Round(time.Second), converged, n)
-			last = converged
-		}
-		if time.Since(start) > o.timeout {
-			return fmt.Errorf("%d of %d converged after %s", converged, n, o.timeout)
-		}
-		time.Sleep(time.Second)
-	}
-}
-
-// isConverged: status reports the current generation (status.observedGeneration, or every
-// condition's observedGeneration when the status has none of its own) and holds conditions;
-// conditions that carry no generation must not be Unknown.
-func isConverged(u *unstructured.Unstructured) bool {
-	conditions, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	if len(conditions) == 0 {
-		return false
-	}
-	if observed, found, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration"); found {
-		return observed == u.GetGeneration()
-	}
-	for _, c := range conditions {
-		m, _ := c.(map[string]any)
-		g, _, _ := unstructured.NestedInt64(m, "observedGeneration")
-		status, _, _ := unstructured.NestedString(m, "status")
-		// Conditions that do not name a generation count once they are decided.
-		if (g != 0 && g != u.GetGeneration()) || (g == 0 && status == "Unknown") {
-			return false
-		}
-	}
-	return true
-}
-
-// countChildren counts the objects of kind ("group/version/Kind", "v1/Kind" for the core
-// group) in namespace.
-func countChildren(ctx context.Context, c client.Client, namespace, kind string) (int, error) {
-	i := strings.LastIndex(kind, "/")
-	if i < 0 {
-		return 0, fmt.Errorf("child kind %q is not group/version/Kind", kind)
-	}
-	gv, err := schema.ParseGroupVersion(kind[:i])
-	if err != nil {
-		return 0, err
-	}
-	list := &metav1.PartialObjectMetadataList{}
-	list.SetGroupVersionKind(gv.WithKind(kind[i+1:] + "List"))
-	if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
-		return 0, err
-	}
-	return len(list.Items), nil
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
