@@ -110,7 +110,13 @@ func (p *Process) statusKiB(field string) int64 {
 
 // CPUTime is the processor time the process has used so far (user and system).
 func (p *Process) CPUTime() time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid()))
+	return ProcessCPU(p.Pid())
+}
+
+// ProcessCPU is the processor time (user and system) process pid has used so far, read
+// from /proc; 0 when unreadable.
+func ProcessCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/webserver-operator/webserver-operator/test/harness"
 )
 
 // waitConverged waits until every resource's status reports its generation with
@@ -20,7 +22,8 @@ import (
 // follows the namespace by watches (a list, then the changes), so the harness costs the
 // API server the same at every fleet size: polling lists of N objects every second
 // would load it more as N grows, and bend the curve it measures.
-func waitConverged(ctx context.Context, c client.WithWatch, o options, n int, template []byte, start time.Time) error {
+func waitConverged(ctx context.Context, c client.WithWatch, o options, n int, template []byte, start time.Time,
+	manager *harness.Process) error {
 	probe, err := resourceFrom(template, o.namespace, "x")
 	if err != nil {
 		return err
@@ -71,6 +74,10 @@ func waitConverged(ctx context.Context, c client.WithWatch, o options, n int, te
 		}
 		if time.Since(start) > o.timeout {
 			return fmt.Errorf("%d of %d converged after %s", converged, n, o.timeout)
+		}
+		if manager.Exited() {
+			return fmt.Errorf("%d of %d converged when the manager exited (a memory limit's OOM kill shows in dmesg; log: %s)",
+				converged, n, manager.LogPath())
 		}
 		time.Sleep(time.Second)
 	}

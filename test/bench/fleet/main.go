@@ -27,6 +27,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -46,6 +47,7 @@ type options struct {
 	namespace               string
 	children                []string
 	transient               []string
+	memoryLimit             int64 // bytes; 0 runs the manager without a limit
 }
 
 func main() {
@@ -68,7 +70,17 @@ func main() {
 	var transient string
 	flag.StringVar(&transient, "transient", "v1/Pod",
 		"Kinds of which none may be left once the fleet has converged (the operator's nginx -t check pods: envtest runs no serving pods).")
+	var memoryLimit string
+	flag.StringVar(&memoryLimit, "memory-limit", "", "Run the manager in a memory cgroup with this limit (e.g. 256Mi, the shipped one).")
 	flag.Parse()
+	if memoryLimit != "" {
+		limit, err := resource.ParseQuantity(memoryLimit)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "fleet: bad memory limit %q: %v\n", memoryLimit, err)
+			os.Exit(2)
+		}
+		o.memoryLimit = limit.Value()
+	}
 	o.managerArgs = strings.Fields(args)
 	o.children = strings.Split(children, ",")
 	if transient != "" {
@@ -161,7 +173,14 @@ func measure(o options, n int) (result, error) {
 
 	go harness.PlayKubelet(ctx, c, false)
 
-	manager, err := startManager(o, kubeconfig, filepath.Join(dir, "manager-1.log"))
+	var cgroup *memoryCgroup
+	if o.memoryLimit > 0 {
+		if cgroup, err = newMemoryCgroup(fmt.Sprintf("fleet-bench-%d", os.Getpid()), o.memoryLimit); err != nil {
+			return r, err
+		}
+		defer func() { _ = cgroup.remove() }()
+	}
+	manager, err := startManager(o, cgroup, kubeconfig, filepath.Join(dir, "manager-1.log"))
 	if err != nil {
 		return r, err
 	}
@@ -173,7 +192,7 @@ func measure(o options, n int) (result, error) {
 	if err := createFleet(ctx, c, o, n, template); err != nil {
 		return r, err
 	}
-	if err := waitConverged(ctx, c, o, n, template, start); err != nil {
+	if err := waitConverged(ctx, c, o, n, template, start, manager); err != nil {
 		return r, errors.Join(err, manager.Stop(stopTimeout))
 	}
 	r.converge = time.Since(start)
@@ -193,7 +212,7 @@ func measure(o options, n int) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	restarted, err := startManager(o, kubeconfig, filepath.Join(dir, "manager-2.log"))
+	restarted, err := startManager(o, cgroup, kubeconfig, filepath.Join(dir, "manager-2.log"))
 	if err != nil {
 		return r, err
 	}
@@ -212,8 +231,13 @@ func measure(o options, n int) (result, error) {
 // stopTimeout is how long a manager may take to stop after SIGTERM.
 const stopTimeout = 30 * time.Second
 
-func startManager(o options, kubeconfig, logPath string) (*harness.Process, error) {
-	return harness.Start(o.manager, o.managerArgs, []string{"KUBECONFIG=" + kubeconfig}, logPath)
+// startManager starts the manager, inside cgroup when there is one.
+func startManager(o options, cgroup *memoryCgroup, kubeconfig, logPath string) (*harness.Process, error) {
+	binary, args := o.manager, o.managerArgs
+	if cgroup != nil {
+		binary, args = cgroup.command(binary, args)
+	}
+	return harness.Start(binary, args, []string{"KUBECONFIG=" + kubeconfig}, logPath)
 }
 
 // resourceFrom fills the template for one name.

@@ -35,6 +35,7 @@ import (
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
 	"github.com/webserver-operator/webserver-operator/internal/resources"
 	"github.com/webserver-operator/webserver-operator/internal/sidecar"
+	"github.com/webserver-operator/webserver-operator/test/harness"
 )
 
 type options struct {
@@ -442,16 +443,5 @@ func processCPU(processes []*exec.Cmd, monitored bool) time.Duration {
 	if !monitored || len(processes) == 0 {
 		return 0
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", processes[0].Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	if len(fields) < 13 {
-		return 0
-	}
-	user, _ := strconv.ParseInt(fields[11], 10, 64)
-	system, _ := strconv.ParseInt(fields[12], 10, 64)
-	return time.Duration(user+system) * 10 * time.Millisecond
+	return harness.ProcessCPU(processes[0].Process.Pid)
 }
