@@ -162,7 +162,7 @@ func checkDuration(pod *corev1.Pod, now time.Time) time.Duration {
 func (r *WebServerReconciler) collectConfigChecks(ctx context.Context, s *scope, decided revisionHistory) (time.Duration, error) {
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(s.ws.Namespace), client.MatchingFields{controllerIndex: s.ws.Name},
-		client.MatchingLabels(resources.ConfigCheckLabels()), client.MatchingLabels{resources.LabelInstance: s.ws.Name}); err != nil {
+		client.MatchingLabels(resources.ConfigCheckLabels())); err != nil {
 		return 0, fmt.Errorf("listing config check pods: %w", err)
 	}
 	var again time.Duration

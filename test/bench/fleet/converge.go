@@ -117,8 +117,7 @@ func (f *followed) follow(ctx context.Context, c client.WithWatch, namespace str
 			continue
 		}
 		objects := map[string]bool{}
-		items, _ := metaItems(list)
-		for _, obj := range items {
+		for _, obj := range metaItems(list) {
 			objects[obj.GetName()] = counts(obj)
 		}
 		f.mu.Lock()
@@ -149,22 +148,22 @@ func (f *followed) follow(ctx context.Context, c client.WithWatch, namespace str
 }
 
 // metaItems are a list's items as objects.
-func metaItems(list client.ObjectList) ([]client.Object, error) {
+func metaItems(list client.ObjectList) []client.Object {
 	switch l := list.(type) {
 	case *unstructured.UnstructuredList:
 		out := make([]client.Object, len(l.Items))
 		for i := range l.Items {
 			out[i] = &l.Items[i]
 		}
-		return out, nil
+		return out
 	case *metav1.PartialObjectMetadataList:
 		out := make([]client.Object, len(l.Items))
 		for i := range l.Items {
 			out[i] = &l.Items[i]
 		}
-		return out, nil
+		return out
 	}
-	return nil, fmt.Errorf("unexpected list %T", list)
+	return nil
 }
 
 // isConverged: status reports the current generation (status.observedGeneration, or every
