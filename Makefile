@@ -64,13 +64,18 @@ help: ## Display this help.
 
 ##@ Development
 
+# The packages controller-gen reads markers from. Not "./...": controller-gen walks every
+# directory under it looking for nested modules, the local cluster's state (.cluster) too,
+# where the kubelet deletes pod directories mid-walk.
+GENERATE_PATHS = ./api/...;./internal/...
+
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and RBAC manifests.
-	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="$(GENERATE_PATHS)" output:crd:artifacts:config=config/crd/bases
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
-	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="$(GENERATE_PATHS)"
 
 .PHONY: docs
 docs: crd-ref-docs ## Generate the API reference (docs/api.md) from api/v1alpha1 and docs/metrics.md from the metric registry.
