@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -61,18 +63,65 @@ func (c *StatesCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(desiredReplicasDesc, err)
 		return
 	}
-	for i := range list.Items {
-		ws := &list.Items[i]
-		ch <- prometheus.MustNewConstMetric(desiredReplicasDesc, prometheus.GaugeValue, float64(ws.DesiredReplicas()), ws.Namespace, ws.Name)
-		ch <- prometheus.MustNewConstMetric(readyReplicasDesc, prometheus.GaugeValue, float64(ws.Status.ReadyReplicas), ws.Namespace, ws.Name)
+	writeStates(ch, list.Items)
+}
+
+// writeStates sends the series of each WebServer. A const metric would allocate, per
+// series, a label pair and two strings for every label, the bulk of a scrape of a large
+// fleet. These series share their label pairs instead (a WebServer's namespace and name
+// pairs among its series, the type and status pairs among all), and a WebServer's series
+// and gauges are allocated together.
+func writeStates(ch chan<- prometheus.Metric, items []webserverv1alpha1.WebServer) {
+	for i := range items {
+		ws := &items[i]
+		name := &dto.LabelPair{Name: proto.String("name"), Value: proto.String(ws.Name)}
+		namespace := &dto.LabelPair{Name: proto.String("namespace"), Value: proto.String(ws.Namespace)}
+		object := []*dto.LabelPair{name, namespace}
+		samples := make([]stateSample, 2, 2+len(ws.Status.Conditions)*len(conditionStatuses))
+		samples[0] = stateSample{desc: desiredReplicasDesc, labels: object, value: float64(ws.DesiredReplicas())}
+		samples[1] = stateSample{desc: readyReplicasDesc, labels: object, value: float64(ws.Status.ReadyReplicas)}
+		// Sorted by label name, as Write's contract recommends: name, namespace, status, type.
+		labels := make([]*dto.LabelPair, 0, 4*len(ws.Status.Conditions)*len(conditionStatuses))
 		for _, cond := range ws.Status.Conditions {
-			for _, status := range conditionStatuses {
+			condType := &dto.LabelPair{Name: proto.String("type"), Value: proto.String(cond.Type)}
+			for j, status := range conditionStatuses {
 				value := 0.0
 				if cond.Status == status {
 					value = 1
 				}
-				ch <- prometheus.MustNewConstMetric(conditionDesc, prometheus.GaugeValue, value, ws.Namespace, ws.Name, cond.Type, string(status))
+				labels = append(labels, name, namespace, statusPairs[j], condType)
+				samples = append(samples, stateSample{desc: conditionDesc, labels: labels[len(labels)-4 : len(labels) : len(labels)], value: value})
 			}
 		}
+		for k := range samples {
+			ch <- &samples[k]
+		}
 	}
+}
+
+// statusPairs are the status label pairs of conditionStatuses, shared by every series.
+var statusPairs = func() []*dto.LabelPair {
+	pairs := make([]*dto.LabelPair, len(conditionStatuses))
+	for i, status := range conditionStatuses {
+		pairs[i] = &dto.LabelPair{Name: proto.String("status"), Value: proto.String(string(status))}
+	}
+	return pairs
+}()
+
+// stateSample is one gauge series of a WebServer's state. Its label pairs are shared and
+// never modified, as dto.Metric's labels are immutable by contract.
+type stateSample struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair
+	value  float64
+}
+
+// Desc implements prometheus.Metric.
+func (s *stateSample) Desc() *prometheus.Desc { return s.desc }
+
+// Write implements prometheus.Metric.
+func (s *stateSample) Write(out *dto.Metric) error {
+	out.Label = s.labels
+	out.Gauge = &dto.Gauge{Value: &s.value}
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -129,4 +131,32 @@ func ProcessCPU(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// ChildrenCPU is the processor time the children of this process named in names (their
+// command names, e.g. kube-apiserver and etcd) have used so far.
+func ChildrenCPU(names ...string) time.Duration {
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, path := range stats {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		open, end := strings.IndexByte(string(raw), '('), strings.LastIndexByte(string(raw), ')')
+		if open < 0 || end < open {
+			continue
+		}
+		// The parent's pid is the second field after the command name.
+		fields := strings.Fields(string(raw[end+1:]))
+		if len(fields) < 2 || fields[1] != strconv.Itoa(os.Getpid()) || !slices.Contains(names, string(raw[open+1:end])) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		total += ProcessCPU(pid)
+	}
+	return total
 }
