@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	operatorsv2 "github.com/operator-framework/api/pkg/operators/v2"
@@ -16,6 +17,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -29,6 +31,10 @@ import (
 
 // defaultGCPercent is the garbage collector's target heap growth when GOGC is unset.
 const defaultGCPercent = 50
+
+// gracefulShutdownTimeout bounds the manager's shutdown below the pod's
+// terminationGracePeriodSeconds (config/manager/manager.yaml).
+const gracefulShutdownTimeout = 7 * time.Second
 
 // fallbackNginxImage is used when RELATED_IMAGE_NGINX is unset (e.g. make run).
 const fallbackNginxImage = "nginx:1.27"
@@ -110,7 +116,11 @@ func main() {
 		// The process exits as soon as the manager stops, so the lease can be handed over at
 		// once: an upgraded operator takes over without waiting for the lease to expire.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controller.CacheOptions(),
+		// So the lease is released before the kubelet kills the process: in-flight
+		// reconciles end and queued events are sent as far as they go; the next leader
+		// picks up whatever is left.
+		GracefulShutdownTimeout: ptr.To(gracefulShutdownTimeout),
+		Cache:                   controller.CacheOptions(),
 	})
 	if err != nil {
 		setupLog.Error(err, "Unable to create manager")

@@ -125,7 +125,7 @@ type result struct {
 	reconcileQuantiles [3]float64
 }
 
-func measure(o options, n int) (result, error) {
+func measure(o options, n int) (_ result, err error) {
 	r := result{n: n}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: o.assets,
@@ -145,7 +145,12 @@ func measure(o options, n int) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
+	defer func() {
+		// Kept when the measurement failed: the managers' logs say why.
+		if err == nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	kubeconfig, err := harness.AdminKubeconfig(env, dir, "manager")
 	if err != nil {
 		return r, err
