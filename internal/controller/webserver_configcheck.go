@@ -112,10 +112,7 @@ func (r *WebServerReconciler) checkConfig(ctx context.Context, s *scope, rev rev
 	case apierrors.IsNotFound(err):
 		logf.FromContext(ctx).Info("Checking a new revision with nginx -t", "revision", rev.name(), "pod", name)
 		desired := resources.ConfigCheckPod(ws, rev.name(), rev.workloadInputs(ws, resources.CurrentTemplateFormat))
-		if err := r.Apply(ctx, desired, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-			return 0, childApplyError("Pod", name, err)
-		}
-		return 0, nil
+		return 0, r.createOnce(ctx, ws, desired, &corev1.Pod{})
 	case err != nil:
 		return 0, fmt.Errorf("reading config check pod %s: %w", name, err)
 	}

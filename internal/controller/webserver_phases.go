@@ -97,8 +97,8 @@ func (r *WebServerReconciler) reconcileConfig(ctx context.Context, s *scope) (ct
 	}
 	if !exists {
 		logf.FromContext(ctx).Info("Creating config ConfigMap", "name", s.config.configMapName)
-		if err := r.Apply(ctx, resources.ConfigMap(s.ws, rendered), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-			return ctrl.Result{}, childApplyError("ConfigMap", s.config.configMapName, err)
+		if err := r.createOnce(ctx, s.ws, resources.ConfigMap(s.ws, rendered), &corev1.ConfigMap{}); err != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	if err := r.ensureContentSnapshot(ctx, s, refs.liveContent); err != nil {
@@ -138,10 +138,7 @@ func (r *WebServerReconciler) ensureContentSnapshot(ctx context.Context, s *scop
 		name = resources.ContentConfigMapName(s.ws, s.config.contentHash)
 	}
 	logf.FromContext(ctx).Info("Creating content ConfigMap", "name", name, "from", live.Name)
-	if err := r.Apply(ctx, resources.ContentConfigMap(s.ws, live.Data, live.BinaryData), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return childApplyError("ConfigMap", name, err)
-	}
-	return nil
+	return r.createOnce(ctx, s.ws, resources.ContentConfigMap(s.ws, live.Data, live.BinaryData), &corev1.ConfigMap{})
 }
 
 // ownedConfigMapExists looks up one of the operator's immutable ConfigMaps in the cache.

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	webserverv1alpha1 "github.com/webserver-operator/webserver-operator/api/v1alpha1"
@@ -187,10 +186,7 @@ func (r *WebServerReconciler) ensureSecretSnapshot(ctx context.Context, s *scope
 		return fmt.Errorf("secret material changed while it was read; trying again")
 	}
 	logf.FromContext(ctx).Info("Creating secret snapshot", "name", name)
-	if err := r.Apply(ctx, resources.SecretSnapshot(s.ws, material, cert), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-		return childApplyError("Secret", name, err)
-	}
-	return nil
+	return r.createOnce(ctx, s.ws, resources.SecretSnapshot(s.ws, material, cert), &corev1.Secret{})
 }
 
 // ownedSecretExists looks up one of the operator's secret snapshots in the cache.
