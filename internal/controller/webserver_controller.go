@@ -109,7 +109,7 @@ type WebServerReconciler struct {
 // Pods are read live, only while some do not become ready, to say why in status.
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list
 // Config check pods run nginx -t on a new revision before any serving pod gets it.
-// +kubebuilder:rbac:groups="",resources=pods,verbs=get;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=pods/log,verbs=get
 
 // Reconcile brings one WebServer's children to the state its spec asks for and

@@ -79,8 +79,15 @@ func (p *Process) Stop(timeout time.Duration) error {
 		}
 		return p.err
 	case <-time.After(timeout):
-		p.Kill()
-		return fmt.Errorf("%s did not stop within %s of SIGTERM (log: %s)", p.cmd.Path, timeout, p.LogPath())
+		// A Go program prints every goroutine's stack on SIGQUIT: the log then shows what
+		// held it up.
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			p.Kill()
+		}
+		return fmt.Errorf("%s did not stop within %s of SIGTERM; its goroutines are in its log: %s", p.cmd.Path, timeout, p.LogPath())
 	}
 }
 
