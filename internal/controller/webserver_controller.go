@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -257,7 +258,13 @@ func (r *WebServerReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Man
 		Watches(&networkingv1.Ingress{}, enqueueController).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(configMapRefIndex)), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.webServersReferencing(secretRefIndex)), builder.OnlyMetadata).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles),
+			// controller-runtime's priority queue can deadlock on shutdown, its workers stuck in
+			// Done (kubernetes-sigs/controller-runtime#3538, fixed in v0.25): the manager then
+			// outlives its grace period and its lease. The client-go work queue cannot.
+			UsePriorityQueue: ptr.To(false),
+		}).
 		Named("webserver").
 		Complete(r)
 }
