@@ -125,45 +125,53 @@ func (p *Process) CPUTime() time.Duration {
 // ProcessCPU is the processor time (user and system) process pid has used so far, read
 // from /proc; 0 when unreadable.
 func ProcessCPU(pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	stat, ok := readStat(fmt.Sprintf("/proc/%d/stat", pid))
+	if !ok {
 		return 0
 	}
-	// Fields after the command name, which ends with the last ')': state is field 3,
-	// utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
-	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(fields[11], 10, 64)
-	stime, _ := strconv.ParseInt(fields[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+	return stat.cpu
 }
 
 // ChildrenCPU is the processor time the children of this process named in names (their
 // command names, e.g. kube-apiserver and etcd) have used so far.
 func ChildrenCPU(names ...string) time.Duration {
-	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	paths, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
 		return 0
 	}
 	var total time.Duration
-	for _, path := range stats {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			continue
+	for _, path := range paths {
+		if stat, ok := readStat(path); ok && stat.ppid == os.Getpid() && slices.Contains(names, stat.command) {
+			total += stat.cpu
 		}
-		open, end := strings.IndexByte(string(raw), '('), strings.LastIndexByte(string(raw), ')')
-		if open < 0 || end < open {
-			continue
-		}
-		// The parent's pid is the second field after the command name.
-		fields := strings.Fields(string(raw[end+1:]))
-		if len(fields) < 2 || fields[1] != strconv.Itoa(os.Getpid()) || !slices.Contains(names, string(raw[open+1:end])) {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-		total += ProcessCPU(pid)
 	}
 	return total
+}
+
+// procStat is what this package reads of a /proc/<pid>/stat file.
+type procStat struct {
+	command string
+	ppid    int
+	cpu     time.Duration // user and system
+}
+
+func readStat(path string) (procStat, bool) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return procStat{}, false
+	}
+	// The command name is in parentheses and may hold spaces and ')'. After it: state is
+	// field 3, ppid 4, utime and stime 14 and 15, in clock ticks (100 per second on Linux).
+	open, end := strings.IndexByte(string(raw), '('), strings.LastIndexByte(string(raw), ')')
+	if open < 0 || end < open {
+		return procStat{}, false
+	}
+	fields := strings.Fields(string(raw[end+1:]))
+	if len(fields) < 13 {
+		return procStat{}, false
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return procStat{command: string(raw[open+1 : end]), ppid: ppid, cpu: time.Duration(utime+stime) * 10 * time.Millisecond}, true
 }
