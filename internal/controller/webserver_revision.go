@@ -8,7 +8,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -107,13 +106,14 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 		out.target, out.canary = &target, runsCanary
 	}
 
-	// Decisions that move the pods or change the history are made only from a WebServer
-	// that holds the operator's own last status write: one read from a lagging cache could
-	// undo a rollback or forget a verdict. A user's edit newer than that write is acted on
-	// by the next pass, as if it had come a moment later; this pass's status write, locked
-	// to the version it read, then fails and the pass runs again.
+	// Pods move only from a WebServer that holds the operator's own last status write: one
+	// read from a lagging cache could undo a rollback. A history that changes without a
+	// move needs no such read: the status write is locked to the version this pass read,
+	// so a verdict a lagging cache lacks is never overwritten (the write fails and the
+	// pass runs again). A user's edit newer than that write is acted on by the next pass,
+	// as if it had come a moment later.
 	moving := out.target != nil && (!hasDeployed || *out.target != deployed)
-	if moving || !equality.Semantic.DeepEqual([]webserverv1alpha1.RevisionStatus(history), s.originalStatus.Revisions) {
+	if moving {
 		fresh, err := r.cacheIsFresh(ctx, ws)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -123,9 +123,8 @@ func (r *WebServerReconciler) reconcileRevision(ctx context.Context, s *scope) (
 			return ctrl.Result{}, nil
 		}
 	}
-	for _, notice := range out.notices {
-		notice()
-	}
+	// Told once the status recording them is written: a pass from a lagging cache tells nothing.
+	s.afterStatus = append(s.afterStatus, out.notices...)
 	if entry.Phase == webserverv1alpha1.RevisionInvalid {
 		return result, blocked(webserverv1alpha1.ReasonConfigInvalid, "nginx -t refused the config of %s: %s; %s",
 			spec, entry.Message, keptServing(deployed, hasDeployed))
