@@ -59,7 +59,7 @@ func (m *appliedMemo) confirmed(ws *webserverv1alpha1.WebServer, child, hash, fi
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	last, ok := m.hashes[types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}][child]
-	return ok && fingerprint != "" && last == appliedRecord{hash: hash, fingerprint: fingerprint}
+	return ok && fingerprint != "" && last.hash == hash && last.fingerprint == fingerprint
 }
 
 // remember records what the child holds: hash, the intent it came from, its version, and
