@@ -70,7 +70,8 @@ var trimCheckPod toolscache.TransformFunc = func(in any) (any, error) {
 
 // stripLargeMetadata drops, from every cached object, managedFields (large under
 // server-side apply) and kubectl's last-applied-configuration annotation, which would put
-// the data of every ConfigMap of the cluster back into a cache meant to hold metadata only.
+// the data of every ConfigMap of the cluster back into a cache meant to hold metadata only;
+// the strings it shares with other objects it interns (cache_intern.go).
 var stripLargeMetadata toolscache.TransformFunc = func(in any) (any, error) {
 	obj, err := meta.Accessor(in)
 	if err != nil {
@@ -95,5 +96,7 @@ var stripLargeMetadata toolscache.TransformFunc = func(in any) (any, error) {
 			obj.SetAnnotations(kept)
 		}
 	}
+	internMetadata(obj)
+	internSelectors(in)
 	return in, nil
 }
