@@ -59,14 +59,23 @@ func trimmedPodSpec(spec *corev1.PodSpec) corev1.PodSpec {
 		}
 		return kept
 	}
-	volumes := make([]corev1.Volume, len(spec.Volumes))
-	for i, v := range spec.Volumes {
-		volumes[i].Name = v.Name
-		if v.ConfigMap != nil {
-			volumes[i].ConfigMap = &corev1.ConfigMapVolumeSource{LocalObjectReference: v.ConfigMap.LocalObjectReference}
+	// Only volumes of ConfigMaps and Secrets are read (what a revision mounts); at 256
+	// bytes a volume, the scratch ones are left out.
+	mounted := 0
+	for _, v := range spec.Volumes {
+		if v.ConfigMap != nil || v.Secret != nil {
+			mounted++
 		}
-		if v.Secret != nil {
-			volumes[i].Secret = &corev1.SecretVolumeSource{SecretName: v.Secret.SecretName}
+	}
+	volumes := make([]corev1.Volume, 0, mounted)
+	for _, v := range spec.Volumes {
+		switch {
+		case v.ConfigMap != nil:
+			volumes = append(volumes, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: v.ConfigMap.LocalObjectReference}}})
+		case v.Secret != nil:
+			volumes = append(volumes, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+				Secret: &corev1.SecretVolumeSource{SecretName: v.Secret.SecretName}}})
 		}
 	}
 	return corev1.PodSpec{

@@ -48,6 +48,11 @@ func TestTrimDeploymentKeepsWhatThePhasesRead(t *testing.T) {
 	if !mountedBy(whole.Spec.Template.Spec.Volumes[0].ConfigMap.Name, trimmed) {
 		t.Error("the trimmed copy no longer mounts the config ConfigMap")
 	}
+	for _, v := range trimmed.Spec.Template.Spec.Volumes {
+		if v.ConfigMap == nil && v.Secret == nil {
+			t.Errorf("volume %s kept: no phase reads a volume that is neither a ConfigMap nor a Secret", v.Name)
+		}
+	}
 	if c := trimmed.Spec.Template.Spec.Containers[0]; c.ReadinessProbe != nil || c.SecurityContext != nil {
 		t.Errorf("container not trimmed: %+v", c)
 	}
