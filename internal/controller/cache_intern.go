@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"unique"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -35,15 +36,22 @@ func internedMap(m map[string]string) map[string]string {
 
 // internMetadata interns what an object's metadata shares with other objects': its
 // namespace, labels, annotation keys (values are mostly hashes, unique to the object) and
-// owner references' API versions and kinds.
-func internMetadata(obj metav1.Object) {
+// owner references' API versions and kinds. The annotations named in dropped are left
+// out; annotations left empty become nil.
+func internMetadata(obj metav1.Object, dropped ...string) {
 	obj.SetNamespace(intern(obj.GetNamespace()))
 	if labels := obj.GetLabels(); labels != nil {
 		obj.SetLabels(internedMap(labels))
 	}
 	if annotations := obj.GetAnnotations(); annotations != nil {
-		kept := make(map[string]string, len(annotations))
+		var kept map[string]string
 		for k, v := range annotations {
+			if slices.Contains(dropped, k) {
+				continue
+			}
+			if kept == nil {
+				kept = make(map[string]string, len(annotations))
+			}
 			kept[intern(k)] = v
 		}
 		obj.SetAnnotations(kept)

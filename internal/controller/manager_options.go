@@ -82,21 +82,7 @@ var stripLargeMetadata toolscache.TransformFunc = func(in any) (any, error) {
 	if obj.GetManagedFields() != nil {
 		obj.SetManagedFields(nil)
 	}
-	if annotations := obj.GetAnnotations(); annotations != nil {
-		if _, ok := annotations[annotationLastApplied]; ok {
-			var kept map[string]string
-			for k, v := range annotations {
-				if k != annotationLastApplied {
-					if kept == nil {
-						kept = make(map[string]string, len(annotations)-1)
-					}
-					kept[k] = v
-				}
-			}
-			obj.SetAnnotations(kept)
-		}
-	}
-	internMetadata(obj)
+	internMetadata(obj, annotationLastApplied)
 	internSelectors(in)
 	return in, nil
 }
